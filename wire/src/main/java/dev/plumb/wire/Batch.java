@@ -1,0 +1,45 @@
+package dev.plumb.wire;
+
+import java.util.List;
+
+/**
+ * A unit of exactly-once delivery: everything the agent learned since the previous batch.
+ * Stacks are defined before first use on a connection; allocations and frees reference them
+ * by the agent's stack id. A batch with {@code endedAtMicros > 0} is the session's last.
+ */
+public record Batch(long seq, List<StackDef> stacks, List<Alloc> allocs, List<Free> frees,
+                    long endedAtMicros) implements Frame {
+    public Batch {
+        stacks = List.copyOf(stacks);
+        allocs = List.copyOf(allocs);
+        frees = List.copyOf(frees);
+    }
+
+    @Override
+    public FrameType type() {
+        return FrameType.BATCH;
+    }
+
+    public boolean isFinal() {
+        return endedAtMicros > 0;
+    }
+
+    /** A symbolized backtrace, innermost frame (the allocation site) first. */
+    public record StackDef(int stackId, List<StackFrame> frames) {
+        public StackDef {
+            frames = List.copyOf(frames);
+        }
+    }
+
+    /** One symbolized frame; {@code file} is empty and {@code line} 0 when unknown. */
+    public record StackFrame(String function, String module, String file, int line) {
+    }
+
+    /** An allocation, identified within its session by the agent's {@code allocId}. */
+    public record Alloc(long allocId, int stackId, long size, long atMicros) {
+    }
+
+    /** The release of an allocation sent earlier in the same session. */
+    public record Free(long allocId, long atMicros) {
+    }
+}
