@@ -1,0 +1,9 @@
+package dev.plumb.gatherer.ingest;
+
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(GathererProperties.class)
+public class GathererConfiguration {
+}

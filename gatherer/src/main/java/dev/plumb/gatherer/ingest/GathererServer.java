@@ -1,0 +1,134 @@
+package dev.plumb.gatherer.ingest;
+
+import dev.plumb.wire.ErrorCode;
+import dev.plumb.wire.ErrorFrame;
+import dev.plumb.wire.Frame;
+import dev.plumb.wire.FrameCodec;
+import dev.plumb.wire.WireException;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.TooLongFrameException;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.Connection;
+import reactor.netty.DisposableServer;
+import reactor.netty.NettyInbound;
+import reactor.netty.NettyOutbound;
+import reactor.netty.tcp.TcpServer;
+
+/**
+ * TCP ingest. Each connection's frames are handled strictly one after another on a bounded
+ * pool of blocking JDBC writers; while a frame is being stored no more is read from that
+ * socket (Reactor's demand turns off auto-read), so a slow database slows agents down
+ * instead of filling the gatherer's memory. A bad frame gets an ERROR frame and closes that
+ * connection only.
+ */
+@Component
+public class GathererServer implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(GathererServer.class);
+
+    private final GathererProperties properties;
+    private final IngestStore store;
+    private final TokenCheck tokens;
+    private final AtomicInteger connected = new AtomicInteger();
+    private ExecutorService writers;
+    private Scheduler writerScheduler;
+    private volatile DisposableServer server;
+
+    public GathererServer(GathererProperties properties, IngestStore store) {
+        this.properties = properties;
+        this.store = store;
+        this.tokens = new TokenCheck(properties.tokens());
+    }
+
+    @Override
+    public void start() {
+        if (!tokens.required()) {
+            log.warn("no agent token configured (plumb.gatherer.tokens / --token): any agent may connect");
+        }
+        writers = Executors.newFixedThreadPool(properties.writerThreads(), r -> {
+            Thread t = new Thread(r, "plumb-ingest-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        writerScheduler = Schedulers.fromExecutorService(writers);
+        server = TcpServer.create()
+                .host(properties.host())
+                .port(properties.port())
+                .doOnConnection(this::onConnection)
+                .handle(this::serve)
+                .bindNow(Duration.ofSeconds(30));
+        log.info("gatherer listening for agents on {}:{}", properties.host(), server.port());
+    }
+
+    private void onConnection(Connection connection) {
+        connection.addHandlerLast(new LengthFieldBasedFrameDecoder(FrameCodec.MAX_FRAME_BYTES + 4, 0, 4, 0, 4, true));
+        connected.incrementAndGet();
+        connection.onDispose(connected::decrementAndGet);
+    }
+
+    private Mono<Void> serve(NettyInbound in, NettyOutbound out) {
+        String[] remoteHolder = {"?"};
+        in.withConnection(c -> remoteHolder[0] = String.valueOf(c.channel().remoteAddress()));
+        String remote = remoteHolder[0];
+        AgentConnection agent = new AgentConnection(store, tokens, remote);
+        Flux<byte[]> replies = in.receive().asByteArray()
+                .concatMap(body -> Mono.fromCallable(() -> agent.handle(body)).subscribeOn(writerScheduler), 1)
+                .onErrorResume(e -> Mono.just(toErrorFrame(e, remote)))
+                .takeUntil(frame -> frame instanceof ErrorFrame)
+                .map(FrameCodec::encode);
+        return out.sendByteArray(replies).then();
+    }
+
+    private static Frame toErrorFrame(Throwable e, String remote) {
+        if (e instanceof WireException w) {
+            log.info("rejected frame from {}: {}", remote, w.getMessage());
+            return w.toFrame();
+        }
+        if (e instanceof TooLongFrameException || e.getCause() instanceof TooLongFrameException) {
+            return new ErrorFrame(ErrorCode.FRAME_TOO_LARGE, "frame exceeds the limit of "
+                    + FrameCodec.MAX_FRAME_BYTES + " bytes");
+        }
+        log.warn("connection from {} failed", remote, e);
+        return new ErrorFrame(ErrorCode.INTERNAL, "internal gatherer error: " + e.getClass().getSimpleName());
+    }
+
+    /** The bound port (useful when configured as 0). */
+    public int port() {
+        DisposableServer s = server;
+        if (s == null) {
+            throw new IllegalStateException("gatherer is not running");
+        }
+        return s.port();
+    }
+
+    public int connectedAgents() {
+        return connected.get();
+    }
+
+    @Override
+    public void stop() {
+        DisposableServer s = server;
+        if (s != null) {
+            s.disposeNow(Duration.ofSeconds(10));
+            server = null;
+        }
+        if (writers != null) {
+            writers.shutdown();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return server != null;
+    }
+}

@@ -1,0 +1,252 @@
+package dev.plumb.gatherer.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.plumb.gatherer.GathererApplication;
+import dev.plumb.gatherer.db.EmbeddedDatabase;
+import dev.plumb.wire.Ack;
+import dev.plumb.wire.Batch;
+import dev.plumb.wire.ErrorCode;
+import dev.plumb.wire.ErrorFrame;
+import dev.plumb.wire.Frame;
+import dev.plumb.wire.FrameCodec;
+import dev.plumb.wire.FrameReader;
+import dev.plumb.wire.Hello;
+import dev.plumb.wire.Welcome;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** The real gatherer on a real socket against real PostgreSQL. */
+class GathererServerTest {
+    static final String TOKEN = "t0ken";
+    static EmbeddedDatabase db;
+    static ConfigurableApplicationContext context;
+    static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = EmbeddedDatabase.start(null);
+        context = new SpringApplicationBuilder(GathererApplication.class)
+                .properties(Map.of("spring.datasource.url", db.jdbcUrl(), "spring.datasource.username", db.user(),
+                        "plumb.gatherer.port", "0", "plumb.gatherer.tokens", "old-token," + TOKEN))
+                .run();
+        port = context.getBean(GathererServer.class).port();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        context.close();
+        db.close();
+    }
+
+    static Hello hello(UUID session, String token) {
+        return new Hello(FrameCodec.PROTOCOL_VERSION, token, session, "host-1", "svc", "v1", 42, "/bin/svc",
+                System.currentTimeMillis() * 1000, Map.of("zone", "a"));
+    }
+
+    static Batch batch(long seq, long firstAllocId, int allocs, boolean defineStack) {
+        List<Batch.Alloc> a = new ArrayList<>();
+        for (int i = 0; i < allocs; i++) {
+            a.add(new Batch.Alloc(firstAllocId + i, 1, 100, 1_000_000L + i));
+        }
+        List<Batch.StackDef> stacks = defineStack ? List.of(new Batch.StackDef(1, List.of(
+                new Batch.StackFrame("leaky_fn", "svc", "svc.c", 10),
+                new Batch.StackFrame("main", "svc", "svc.c", 20)))) : List.of();
+        return new Batch(seq, stacks, a, List.of(new Batch.Free(firstAllocId, 2_000_000L)), 0);
+    }
+
+    /** A test agent speaking the protocol over a plain socket. */
+    static final class RawAgent implements AutoCloseable {
+        final Socket socket;
+        final DataOutputStream out;
+        final FrameReader in;
+
+        RawAgent() throws IOException {
+            socket = new Socket("localhost", port);
+            socket.setSoTimeout(30_000);
+            out = new DataOutputStream(socket.getOutputStream());
+            in = new FrameReader(socket.getInputStream());
+        }
+
+        Frame send(Frame f) throws Exception {
+            out.write(FrameCodec.encode(f));
+            out.flush();
+            return in.read();
+        }
+
+        Frame sendRaw(byte[] bytes) throws Exception {
+            out.write(bytes);
+            out.flush();
+            return in.read();
+        }
+
+        /** After an ERROR the gatherer closes the socket: the next read sees the end of stream. */
+        boolean closedByPeer() throws Exception {
+            return in.read() == null;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    static long count(String sql) throws Exception {
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static String sessionFilter(UUID session) {
+        return "session_id = (SELECT id FROM sessions WHERE agent_session = '" + session + "')";
+    }
+
+    @Test
+    void storesBatchesAcksThemAndIgnoresRetries() throws Exception {
+        UUID session = UUID.randomUUID();
+        try (RawAgent agent = new RawAgent()) {
+            assertThat(agent.send(hello(session, TOKEN))).isEqualTo(new Welcome(1, 0));
+            assertThat(agent.send(batch(1, 1, 3, true))).isEqualTo(new Ack(1));
+            assertThat(agent.send(batch(2, 10, 2, false))).isEqualTo(new Ack(2));
+        }
+        assertThat(count("SELECT count(*) FROM allocations WHERE " + sessionFilter(session))).isEqualTo(5);
+        assertThat(count("SELECT count(*) FROM frees WHERE " + sessionFilter(session))).isEqualTo(2);
+
+        // A reconnect resumes: the gatherer says what it has, and a resent batch is acked, not stored twice.
+        try (RawAgent agent = new RawAgent()) {
+            assertThat(agent.send(hello(session, TOKEN))).isEqualTo(new Welcome(1, 2));
+            assertThat(agent.send(batch(2, 10, 2, true))).isEqualTo(new Ack(2));
+        }
+        assertThat(count("SELECT count(*) FROM allocations WHERE " + sessionFilter(session))).isEqualTo(5);
+        assertThat(count("SELECT count(*) FROM sessions WHERE agent_session = '" + session + "'")).isEqualTo(1);
+    }
+
+    @Test
+    void sameFramesInTwoSessionsAreOneStack() throws Exception {
+        for (int i = 0; i < 2; i++) {
+            try (RawAgent agent = new RawAgent()) {
+                agent.send(hello(UUID.randomUUID(), TOKEN));
+                assertThat(agent.send(batch(1, 1, 1, true))).isEqualTo(new Ack(1));
+            }
+        }
+        assertThat(count("SELECT count(*) FROM stack_frames WHERE function = 'leaky_fn'")).isEqualTo(1);
+    }
+
+    @Test
+    void wrongTokenIsRefusedAndNothingIsStored() throws Exception {
+        UUID session = UUID.randomUUID();
+        try (RawAgent agent = new RawAgent()) {
+            Frame reply = agent.send(hello(session, "guess"));
+            assertThat(reply).isInstanceOf(ErrorFrame.class);
+            assertThat(((ErrorFrame) reply).code()).isEqualTo(ErrorCode.UNAUTHORIZED);
+            assertThat(agent.closedByPeer()).isTrue();
+        }
+        assertThat(count("SELECT count(*) FROM sessions WHERE agent_session = '" + session + "'")).isZero();
+    }
+
+    @Test
+    void aRotatedOutTokenFromTheListStillWorks() throws Exception {
+        try (RawAgent agent = new RawAgent()) {
+            assertThat(agent.send(hello(UUID.randomUUID(), "old-token"))).isInstanceOf(Welcome.class);
+        }
+    }
+
+    @Test
+    void batchOutOfSequenceIsAProtocolViolationAndStoresNothing() throws Exception {
+        UUID session = UUID.randomUUID();
+        try (RawAgent agent = new RawAgent()) {
+            agent.send(hello(session, TOKEN));
+            Frame reply = agent.send(batch(3, 1, 2, true));
+            assertThat(reply).isInstanceOf(ErrorFrame.class);
+            assertThat(((ErrorFrame) reply).message()).contains("batch 1 is the next");
+            assertThat(agent.closedByPeer()).isTrue();
+        }
+        assertThat(count("SELECT count(*) FROM allocations WHERE " + sessionFilter(session))).isZero();
+    }
+
+    @Test
+    void undefinedStackIsRejectedWithoutPartialWrites() throws Exception {
+        UUID session = UUID.randomUUID();
+        try (RawAgent agent = new RawAgent()) {
+            agent.send(hello(session, TOKEN));
+            Frame reply = agent.send(batch(1, 1, 2, false));
+            assertThat(((ErrorFrame) reply).message()).contains("references stack 1");
+        }
+        assertThat(count("SELECT last_seq FROM sessions WHERE agent_session = '" + session + "'")).isZero();
+        assertThat(count("SELECT count(*) FROM frees WHERE " + sessionFilter(session))).isZero();
+    }
+
+    @Test
+    void garbageGetsAnErrorFrameAndOnlyThatConnectionCloses() throws Exception {
+        try (RawAgent good = new RawAgent(); RawAgent bad = new RawAgent()) {
+            good.send(hello(UUID.randomUUID(), TOKEN));
+            Frame reply = bad.sendRaw(new byte[] {0, 0, 0, 3, 99, 1, 2});
+            assertThat(((ErrorFrame) reply).code()).isEqualTo(ErrorCode.MALFORMED_FRAME);
+            assertThat(((ErrorFrame) reply).message()).contains("unknown frame type 99");
+            assertThat(bad.closedByPeer()).isTrue();
+            assertThat(good.send(batch(1, 1, 1, true))).isEqualTo(new Ack(1));
+        }
+    }
+
+    @Test
+    void oversizedFrameIsRefusedBeforeItIsBuffered() throws Exception {
+        try (RawAgent agent = new RawAgent()) {
+            Frame reply = agent.sendRaw(new byte[] {0x7f, 0, 0, 0, 3});
+            assertThat(((ErrorFrame) reply).code()).isEqualTo(ErrorCode.FRAME_TOO_LARGE);
+        }
+    }
+
+    @Test
+    void batchBeforeHelloIsRefused() throws Exception {
+        try (RawAgent agent = new RawAgent()) {
+            Frame reply = agent.send(batch(1, 1, 1, true));
+            assertThat(((ErrorFrame) reply).message()).contains("first frame must be HELLO");
+        }
+    }
+
+    @Test
+    void manyConcurrentAgentsLoseNothing() throws Exception {
+        int agents = 64;
+        int batches = 5;
+        int perBatch = 50;
+        String service = "many-" + UUID.randomUUID();
+        ExecutorService pool = Executors.newFixedThreadPool(agents);
+        List<Future<?>> done = new ArrayList<>();
+        for (int i = 0; i < agents; i++) {
+            done.add(pool.submit(() -> {
+                try (RawAgent agent = new RawAgent()) {
+                    Hello h = new Hello(1, TOKEN, UUID.randomUUID(), "h", service, "v", 1, "x", 1, Map.of());
+                    assertThat(agent.send(h)).isInstanceOf(Welcome.class);
+                    for (int b = 1; b <= batches; b++) {
+                        assertThat(agent.send(batch(b, (b - 1L) * perBatch + 1, perBatch, b == 1))).isEqualTo(new Ack(b));
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertThat(count("SELECT count(*) FROM allocations a JOIN sessions s ON s.id = a.session_id WHERE s.service = '"
+                + service + "'")).isEqualTo((long) agents * batches * perBatch);
+    }
+}
