@@ -1,0 +1,186 @@
+package dev.plumb.web.analysis;
+
+import java.util.List;
+
+/**
+ * Classifies one retained-bytes series (a backtrace, a process, a deployment) as a linear
+ * leak, bounded growth, startup allocation or noise. Pure arithmetic, no Spring, no I/O.
+ *
+ * <p>Method (see docs/analysis.md): least-squares line through all points gives the slope
+ * (bytes/s) and R². The shape is then judged from three windows of the series' time span:
+ * the head (first 10%), the tail (last 30%) and the whole. Thresholds, all relative to the
+ * series' own range so that they work for kilobytes and gigabytes alike:
+ * <ul>
+ *   <li>{@code noise} first: fewer than 3 points, zero duration, or a range (max − min) under
+ *       {@link #TINY_RANGE_BYTES} — too little memory to be worth a verdict.</li>
+ *   <li>{@code startup}: at least {@link #STARTUP_SHARE} (80%) of the range was gained by the
+ *       end of the head (first {@link #HEAD_FRACTION} = 10% of the span), and after the head the
+ *       series moves by at most {@link #FLAT_SHARE} (20%) of the range.</li>
+ *   <li>{@code linear}: slope &gt; 0, R² ≥ {@link #LINEAR_MIN_R2} (0.8), and the tail (last
+ *       {@link #TAIL_FRACTION} = 30%) still grows at ≥ {@link #TAIL_RATE_SHARE} (50%) of the
+ *       overall slope — a leak that is still leaking at the end of the window.</li>
+ *   <li>{@code bounded}: the tail is flat — its slope, extrapolated over the whole span, changes
+ *       less than {@link #FLAT_SHARE} (20%) of the range — while the tail's level sits at least
+ *       {@link #BOUNDED_RISE_SHARE} (50%) of the range above the first point (growth was real,
+ *       then plateaued: a queue, a cache, a histogram).</li>
+ *   <li>{@code noise}: anything else (up and down, shrinking, weak fit).</li>
+ * </ul>
+ */
+public final class LeakVerdict {
+    public static final long TINY_RANGE_BYTES = 1024;
+    public static final double HEAD_FRACTION = 0.10;
+    public static final double TAIL_FRACTION = 0.30;
+    public static final double STARTUP_SHARE = 0.80;
+    public static final double FLAT_SHARE = 0.20;
+    public static final double LINEAR_MIN_R2 = 0.80;
+    public static final double TAIL_RATE_SHARE = 0.50;
+    public static final double BOUNDED_RISE_SHARE = 0.50;
+
+    public enum Kind {
+        LINEAR, BOUNDED, STARTUP, NOISE;
+
+        /** The name used in JSON and the UI: linear | bounded | startup | noise. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** A point of a series: time in epoch milliseconds, retained bytes at that time. */
+    public record Point(long tMillis, long bytes) {
+    }
+
+    /**
+     * @param kind            the verdict
+     * @param slopeBytesPerSec least-squares slope over the whole series, bytes per second
+     * @param r2              coefficient of determination of that fit, 0..1 (0 for a flat series)
+     * @param tailSlopeBytesPerSec least-squares slope over the last 30% of the span
+     */
+    public record Result(Kind kind, double slopeBytesPerSec, double r2, double tailSlopeBytesPerSec) {
+        public String verdict() {
+            return kind.label();
+        }
+    }
+
+    private LeakVerdict() {
+    }
+
+    public static Result analyze(List<Point> series) {
+        int n = series.size();
+        long[] t = new long[n];
+        long[] b = new long[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = series.get(i).tMillis();
+            b[i] = series.get(i).bytes();
+        }
+        return analyze(t, b);
+    }
+
+    /** Same as {@link #analyze(List)} on parallel arrays; times must be ascending. */
+    public static Result analyze(long[] tMillis, long[] bytes) {
+        if (tMillis.length != bytes.length) {
+            throw new IllegalArgumentException("times and bytes differ in length");
+        }
+        int n = tMillis.length;
+        if (n < 3) {
+            return new Result(Kind.NOISE, 0, 0, 0);
+        }
+        long t0 = tMillis[0];
+        long span = tMillis[n - 1] - t0;
+        Fit all = fit(tMillis, bytes, 0, n);
+        if (span <= 0) {
+            return new Result(Kind.NOISE, 0, 0, 0);
+        }
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (long v : bytes) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        double range = (double) max - min;
+
+        // Tail: points in the last 30% of the span (at least the last two points).
+        long tailStart = t0 + Math.round(span * (1 - TAIL_FRACTION));
+        int tailFrom = n - 2;
+        while (tailFrom > 0 && tMillis[tailFrom - 1] >= tailStart) {
+            tailFrom--;
+        }
+        Fit tail = fit(tMillis, bytes, tailFrom, n);
+        double slope = all.slopePerMs * 1000;
+        double tailSlope = tail.slopePerMs * 1000;
+
+        if (range < TINY_RANGE_BYTES) {
+            return new Result(Kind.NOISE, slope, all.r2, tailSlope);
+        }
+
+        // Head: the value at the end of the first 10% (last point inside it), and how much the
+        // series moves after it.
+        long headEnd = t0 + Math.round(span * HEAD_FRACTION);
+        int headLast = 0;
+        while (headLast + 1 < n && tMillis[headLast + 1] <= headEnd) {
+            headLast++;
+        }
+        long afterMin = Long.MAX_VALUE;
+        long afterMax = Long.MIN_VALUE;
+        for (int i = headLast; i < n; i++) {
+            afterMin = Math.min(afterMin, bytes[i]);
+            afterMax = Math.max(afterMax, bytes[i]);
+        }
+        boolean grewInHead = bytes[headLast] - bytes[0] >= STARTUP_SHARE * range;
+        // headLast < n - 1 so that "flat afterwards" is judged on real points after the head
+        boolean flatAfterHead = headLast < n - 1 && afterMax - afterMin <= FLAT_SHARE * range;
+        if (grewInHead && flatAfterHead) {
+            return new Result(Kind.STARTUP, slope, all.r2, tailSlope);
+        }
+
+        if (slope > 0 && all.r2 >= LINEAR_MIN_R2 && tailSlope >= TAIL_RATE_SHARE * slope) {
+            return new Result(Kind.LINEAR, slope, all.r2, tailSlope);
+        }
+
+        double tailMean = 0;
+        for (int i = tailFrom; i < n; i++) {
+            tailMean += bytes[i];
+        }
+        tailMean /= n - tailFrom;
+        boolean tailFlat = Math.abs(tail.slopePerMs) * span <= FLAT_SHARE * range;
+        boolean roseFirst = tailMean - bytes[0] >= BOUNDED_RISE_SHARE * range;
+        if (tailFlat && roseFirst) {
+            return new Result(Kind.BOUNDED, slope, all.r2, tailSlope);
+        }
+        return new Result(Kind.NOISE, slope, all.r2, tailSlope);
+    }
+
+    private record Fit(double slopePerMs, double r2) {
+    }
+
+    /** Ordinary least squares of bytes on time over [from, to); times shifted to t[from]. */
+    private static Fit fit(long[] t, long[] b, int from, int to) {
+        int n = to - from;
+        if (n < 2) {
+            return new Fit(0, 0);
+        }
+        double meanT = 0;
+        double meanB = 0;
+        for (int i = from; i < to; i++) {
+            meanT += t[i] - t[from];
+            meanB += b[i];
+        }
+        meanT /= n;
+        meanB /= n;
+        double sTT = 0;
+        double sTB = 0;
+        double sBB = 0;
+        for (int i = from; i < to; i++) {
+            double dt = t[i] - t[from] - meanT;
+            double db = b[i] - meanB;
+            sTT += dt * dt;
+            sTB += dt * db;
+            sBB += db * db;
+        }
+        if (sTT == 0) {
+            return new Fit(0, 0);
+        }
+        double slope = sTB / sTT;
+        double r2 = sBB == 0 ? 0 : (sTB * sTB) / (sTT * sBB);
+        return new Fit(slope, Math.max(0, Math.min(1, r2)));
+    }
+}

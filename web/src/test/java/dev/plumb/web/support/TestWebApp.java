@@ -1,0 +1,55 @@
+package dev.plumb.web.support;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.ComponentScan;
+
+/**
+ * The web module alone — API, queries, pages — on a random port against the test database,
+ * without the gatherer or the CLI's application class.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+@ComponentScan({"dev.plumb.web.api", "dev.plumb.web.query", "dev.plumb.web.pages"})
+public class TestWebApp {
+    private static ConfigurableApplicationContext context;
+    private static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** Starts once per JVM; returns the base URL, e.g. http://localhost:41234. */
+    public static synchronized String baseUrl() {
+        if (context == null) {
+            var db = TestDatabase.get();
+            context = new SpringApplicationBuilder(TestWebApp.class)
+                    .properties("server.port=0",
+                            "spring.datasource.url=" + db.jdbcUrl(),
+                            "spring.datasource.username=" + db.user(),
+                            "spring.datasource.password=",
+                            "spring.flyway.enabled=false",
+                            "spring.main.banner-mode=off")
+                    .run();
+            Runtime.getRuntime().addShutdownHook(new Thread(context::close));
+        }
+        int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+        return "http://localhost:" + port;
+    }
+
+    public static HttpResponse<String> get(String pathAndQuery) {
+        try {
+            return client.send(HttpRequest.newBuilder(URI.create(baseUrl() + pathAndQuery))
+                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
