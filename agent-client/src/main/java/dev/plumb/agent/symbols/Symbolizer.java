@@ -1,0 +1,109 @@
+package dev.plumb.agent.symbols;
+
+import dev.plumb.agent.capture.ModuleInfo;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Resolves runtime addresses of one captured process to function names, using the module
+ * table the capture library sent and the ELF symbol tables of the files on this machine.
+ *
+ * <p>Each file's symbols are parsed once (shared across modules with the same path) and each
+ * distinct address is resolved once. Adding a module that overlaps a known one replaces it
+ * (a library was unloaded and another one mapped there) and forgets cached resolutions.
+ * Methods are synchronized; instances may be shared between threads.
+ */
+public final class Symbolizer {
+    /** Modules by start address (unsigned order); ranges never overlap. */
+    private final TreeMap<Long, ModuleInfo> modules = new TreeMap<>(Long::compareUnsigned);
+    private final Map<String, ElfSymbols> symbolsByPath = new HashMap<>();
+    private final Map<Long, ResolvedFrame> innermostCache = new HashMap<>();
+    private final Map<Long, ResolvedFrame> callerCache = new HashMap<>();
+    private final Function<Path, ElfSymbols> loader;
+
+    public Symbolizer() {
+        this(ElfSymbols::read);
+    }
+
+    /** With a custom symbol-table loader (for tests, or to map paths into a sysroot). */
+    public Symbolizer(Function<Path, ElfSymbols> loader) {
+        this.loader = Objects.requireNonNull(loader, "loader");
+    }
+
+    /** Registers a module; re-adding an identical module is a no-op. */
+    public synchronized void addModule(ModuleInfo m) {
+        Objects.requireNonNull(m, "module");
+        if (Long.compareUnsigned(m.start(), m.end()) >= 0) {
+            return;
+        }
+        if (m.equals(modules.get(m.start()))) {
+            return;
+        }
+        Iterator<ModuleInfo> it = modules.values().iterator();
+        while (it.hasNext()) {
+            ModuleInfo o = it.next();
+            if (Long.compareUnsigned(o.start(), m.end()) < 0 && Long.compareUnsigned(m.start(), o.end()) < 0) {
+                it.remove();
+            }
+        }
+        modules.put(m.start(), m);
+        innermostCache.clear();
+        callerCache.clear();
+    }
+
+    /** The module whose [start, end) contains {@code address}, if any. */
+    public synchronized Optional<ModuleInfo> moduleAt(long address) {
+        Map.Entry<Long, ModuleInfo> e = modules.floorEntry(address);
+        return e != null && e.getValue().contains(address) ? Optional.of(e.getValue()) : Optional.empty();
+    }
+
+    /**
+     * Resolves one frame. {@code innermost} frames are looked up at the address itself; for the
+     * others, which are return addresses, {@code address - 1} is looked up so the call
+     * instruction (not whatever follows it) decides the function.
+     */
+    public synchronized ResolvedFrame resolve(long returnAddress, boolean innermost) {
+        Map<Long, ResolvedFrame> cache = innermost ? innermostCache : callerCache;
+        ResolvedFrame cached = cache.get(returnAddress);
+        if (cached == null) {
+            cached = compute(returnAddress, innermost);
+            cache.put(returnAddress, cached);
+        }
+        return cached;
+    }
+
+    private ResolvedFrame compute(long address, boolean innermost) {
+        Optional<ModuleInfo> module = moduleAt(address);
+        if (module.isEmpty()) {
+            return new ResolvedFrame("0x" + Long.toHexString(address), "?", "", 0);
+        }
+        ModuleInfo m = module.get();
+        long relative = address - m.loadBias();
+        long lookupAt = innermost ? relative : relative - 1;
+        ElfSymbols symbols = symbolsByPath.computeIfAbsent(m.path(), this::load);
+        String function = symbols.lookup(lookupAt).orElse("0x" + Long.toHexString(relative));
+        return new ResolvedFrame(function, basename(m.path()), "", 0);
+    }
+
+    private ElfSymbols load(String path) {
+        if (path.isEmpty() || !path.startsWith("/")) {
+            return ElfSymbols.empty(); // pseudo objects such as linux-vdso.so.1
+        }
+        try {
+            return loader.apply(Path.of(path));
+        } catch (RuntimeException e) {
+            return ElfSymbols.empty();
+        }
+    }
+
+    static String basename(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash >= 0 ? path.substring(slash + 1) : path;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.plumb.agent.capture;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Test listener: keeps every record, in order. */
+final class RecordingListener implements CaptureListener {
+    record Hello(int pid, String exe, long startedAtMicros) {
+    }
+
+    record Alloc(long atMicros, long address, long size, int stackId) {
+    }
+
+    record Free(long atMicros, long address) {
+    }
+
+    final List<Hello> hellos = new ArrayList<>();
+    final List<ModuleInfo> modules = new ArrayList<>();
+    final Map<Integer, long[]> stacks = new HashMap<>();
+    final List<Alloc> allocs = new ArrayList<>();
+    final List<Free> frees = new ArrayList<>();
+    final List<Long> ends = new ArrayList<>();
+    /** Record tags in stream order. */
+    final StringBuilder tags = new StringBuilder();
+
+    @Override
+    public void onHello(int pid, String exe, long startedAtMicros) {
+        hellos.add(new Hello(pid, exe, startedAtMicros));
+        tags.append('H');
+    }
+
+    @Override
+    public void onModule(ModuleInfo module) {
+        modules.add(module);
+        tags.append('M');
+    }
+
+    @Override
+    public void onStack(int nativeStackId, long[] returnAddresses) {
+        stacks.put(nativeStackId, returnAddresses);
+        tags.append('S');
+    }
+
+    @Override
+    public void onAlloc(long atMicros, long address, long size, int nativeStackId) {
+        allocs.add(new Alloc(atMicros, address, size, nativeStackId));
+        tags.append('A');
+    }
+
+    @Override
+    public void onFree(long atMicros, long address) {
+        frees.add(new Free(atMicros, address));
+        tags.append('F');
+    }
+
+    @Override
+    public void onEnd(long atMicros) {
+        ends.add(atMicros);
+        tags.append('E');
+    }
+}
