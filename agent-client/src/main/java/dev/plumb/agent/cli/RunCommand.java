@@ -1,0 +1,118 @@
+package dev.plumb.agent.cli;
+
+import dev.plumb.agent.run.ProfiledRun;
+import dev.plumb.agent.ship.GathererAddress;
+import dev.plumb.agent.ship.SessionLabels;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run CMD under the capture library and stream its allocations to a gatherer.",
+                "Exit code is CMD's own."},
+        footer = {"", "Example:  plumb run --service proxy --deployment v42 -- ./proxy --port 8080"})
+public final class RunCommand implements Callable<Integer> {
+    public static final int EXIT_CANNOT_START = 127;
+    public static final int EXIT_NO_GATHERER = 3;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--gatherer", paramLabel = "HOST:PORT", defaultValue = "${env:PLUMB_GATHERER:-localhost:7070}",
+            description = "Gatherer to stream to (env PLUMB_GATHERER; default ${DEFAULT-VALUE}).")
+    String gatherer;
+
+    @Option(names = "--service", paramLabel = "S", defaultValue = "${env:PLUMB_SERVICE}",
+            description = "Service label (env PLUMB_SERVICE; default: the executable's name).")
+    String service;
+
+    @Option(names = "--deployment", paramLabel = "D", defaultValue = "${env:PLUMB_DEPLOYMENT:-unversioned}",
+            description = "Deployment label: version, image or git sha (env PLUMB_DEPLOYMENT; default ${DEFAULT-VALUE}).")
+    String deployment;
+
+    @Option(names = "--host", paramLabel = "H", defaultValue = "${env:PLUMB_HOST}",
+            description = "Host label (env PLUMB_HOST; default: this machine's hostname).")
+    String host;
+
+    @Option(names = "--mode", paramLabel = "full|sampled", defaultValue = "full",
+            description = "full: every allocation, lossless (default). sampled: not available yet.")
+    String mode;
+
+    @Option(names = "--token", paramLabel = "T", defaultValue = "${env:PLUMB_TOKEN:-}",
+            description = "Shared token the gatherer expects (env PLUMB_TOKEN).")
+    String token;
+
+    @Option(names = "--flush-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "After CMD exits, how long to wait for its children's data (default ${DEFAULT-VALUE}).")
+    long flushTimeoutSeconds;
+
+    @Parameters(paramLabel = "CMD", arity = "1..*", description = "The program to profile and its arguments (after --).")
+    List<String> command;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!"full".equals(mode)) {
+            throw new ParameterException(spec.commandLine(), "sampled".equals(mode)
+                    ? "--mode sampled is not available yet; use --mode full"
+                    : "--mode must be full or sampled, not '" + mode + "'");
+        }
+        if (flushTimeoutSeconds < 0) {
+            throw new ParameterException(spec.commandLine(), "--flush-timeout must not be negative");
+        }
+        GathererAddress address;
+        try {
+            address = GathererAddress.parse(gatherer);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--gatherer: " + e.getMessage());
+        }
+        var err = spec.commandLine().getErr();
+        String reachability = probe(address);
+        if (reachability != null) {
+            err.println("plumb: cannot reach the gatherer at " + address + " (" + reachability + ").");
+            err.println("plumb: start one with `./plumb server`, or point --gatherer (or PLUMB_GATHERER) at a running one.");
+            err.flush();
+            return EXIT_NO_GATHERER;
+        }
+        SessionLabels labels = new SessionLabels(host != null ? host : localHostName(), service, deployment,
+                token == null ? "" : token, Map.of());
+        try {
+            return new ProfiledRun(command, address, labels, Duration.ofSeconds(flushTimeoutSeconds),
+                    new java.io.PrintStream(new WriterOutputStream(err), true)).run();
+        } catch (ProfiledRun.CommandNotStartedException e) {
+            err.println("plumb: " + e.getMessage());
+            return EXIT_CANNOT_START;
+        }
+    }
+
+    private static String probe(GathererAddress address) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(address.host(), address.port()), 3000);
+            return null;
+        } catch (IOException e) {
+            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+    }
+
+    static String localHostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

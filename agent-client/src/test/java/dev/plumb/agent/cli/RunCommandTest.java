@@ -1,0 +1,69 @@
+package dev.plumb.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class RunCommandTest {
+    record Result(int exit, String out, String err) {
+    }
+
+    static Result plumb(String... args) {
+        CommandLine cli = AgentCli.newCommandLine(new AgentCli());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    static int closedPort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void unreachableGathererIsSaidPlainlyAndNothingRuns() throws Exception {
+        Result r = plumb("run", "--gatherer", "localhost:" + closedPort(), "--", "/bin/true");
+        assertThat(r.exit()).isEqualTo(RunCommand.EXIT_NO_GATHERER);
+        assertThat(r.err()).contains("cannot reach the gatherer at localhost:").contains("./plumb server");
+    }
+
+    @Test
+    void badArgumentsExit2WithTheReason() {
+        Result mode = plumb("run", "--mode", "turbo", "--", "/bin/true");
+        assertThat(mode.exit()).isEqualTo(2);
+        assertThat(mode.err()).contains("--mode must be full or sampled, not 'turbo'").contains("--help");
+
+        Result address = plumb("run", "--gatherer", "host:notaport", "--", "/bin/true");
+        assertThat(address.exit()).isEqualTo(2);
+        assertThat(address.err()).contains("port is not a number");
+
+        Result noCommand = plumb("run");
+        assertThat(noCommand.exit()).isEqualTo(2);
+        assertThat(noCommand.err()).contains("CMD");
+
+        Result unknown = plumb("frobnicate");
+        assertThat(unknown.exit()).isEqualTo(2);
+    }
+
+    @Test
+    void helpDescribesTheCommand() {
+        Result r = plumb("run", "--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("--gatherer").contains("--service").contains("--deployment").contains("Exit code is CMD's");
+    }
+
+    @Test
+    void missingCommandListsTheCommands() {
+        Result r = plumb();
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("missing command").contains("run");
+    }
+}
