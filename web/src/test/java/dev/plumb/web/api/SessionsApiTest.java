@@ -1,6 +1,6 @@
 package dev.plumb.web.api;
 
-import static dev.plumb.web.support.TestWebApp.get;
+import static dev.plumb.webtest.TestWebApp.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.plumb.web.support.SyntheticSession;

@@ -1,5 +1,6 @@
-package dev.plumb.web.support;
+package dev.plumb.webtest;
 
+import dev.plumb.web.support.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,16 +11,28 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
+import org.springframework.http.client.ReactorResourceFactory;
 
 /**
  * The web module alone — API, queries, pages — on a random port against the test database,
- * without the gatherer or the CLI's application class.
+ * without the gatherer or the CLI's application class. It lives outside dev.plumb.web so the
+ * server application's component scan never picks it up. It has its own Reactor Netty event
+ * loops: another Spring context closing in the same JVM (the end-to-end test's server) disposes
+ * the global ones, which would otherwise take this server down with it.
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
 @ComponentScan({"dev.plumb.web.api", "dev.plumb.web.query", "dev.plumb.web.pages"})
 public class TestWebApp {
+    @Bean
+    ReactorResourceFactory privateReactorResources() {
+        ReactorResourceFactory factory = new ReactorResourceFactory();
+        factory.setUseGlobalResources(false);
+        return factory;
+    }
+
     private static ConfigurableApplicationContext context;
     private static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

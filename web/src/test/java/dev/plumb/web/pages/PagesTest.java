@@ -1,0 +1,67 @@
+package dev.plumb.web.pages;
+
+import static dev.plumb.webtest.TestWebApp.get;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.plumb.web.support.SyntheticSession;
+import dev.plumb.web.support.TestDatabase;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class PagesTest {
+    static SyntheticSession session;
+    static SyntheticSession hostile;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        session = SyntheticSession.create(TestDatabase.dataSource(), "pages-svc");
+        hostile = SyntheticSession.create(TestDatabase.dataSource(), "<script>alert('x')</script>");
+    }
+
+    static String html(String path, int status) {
+        HttpResponse<String> r = get(path);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("text/html"));
+        return r.body();
+    }
+
+    @Test
+    void fleetListsSessionsByServiceAndDeployment() {
+        String body = html("/", 200);
+        assertThat(body).contains("pages-svc").contains("v1.2.3").contains("host-a")
+                .contains("/usr/bin/proxy").contains("href=\"/sessions/" + session.id + "\"")
+                // 160 340 leaked bytes, human formatted
+                .contains("157 KiB");
+    }
+
+    @Test
+    void sessionPageHasHeaderGraphAndLeakTable() {
+        String body = html("/sessions/" + session.id, 200);
+        assertThat(body).contains("pages-svc").contains("host-a").contains("4242")
+                .contains("id=\"leak-table\"").contains("id=\"memory-chart\"")
+                .contains("data-session-id=\"" + session.id + "\"")
+                .contains("/webjars/echarts/5.3.1/dist/echarts.min.js").contains("/js/session.js")
+                .contains("157 KiB").contains("1 min 40 s");
+    }
+
+    @Test
+    void dataIsEscaped() {
+        assertThat(html("/", 200)).doesNotContain("<script>alert").contains("&lt;script&gt;alert(");
+        assertThat(html("/sessions/" + hostile.id, 200)).doesNotContain("<script>alert").contains("&lt;script&gt;");
+    }
+
+    @Test
+    void unknownSessionIs404Page() {
+        assertThat(html("/sessions/99999999", 404)).contains("Session 99999999 not found");
+        assertThat(html("/sessions/abc", 404)).contains("session ids are positive integers");
+    }
+
+    @Test
+    void assetsAreServed() {
+        for (String path : new String[] {"/webjars/echarts/5.3.1/dist/echarts.min.js", "/js/session.js",
+                "/js/format.js", "/css/plumb.css"}) {
+            assertThat(get(path).statusCode()).as(path).isEqualTo(200);
+        }
+    }
+}
