@@ -1,6 +1,7 @@
 package dev.plumb.agent.symbols;
 
 import dev.plumb.agent.capture.ModuleInfo;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -14,8 +15,8 @@ import java.util.function.Function;
  * Resolves runtime addresses of one captured process to function names, using the module
  * table the capture library sent and the ELF symbol tables of the files on this machine.
  *
- * <p>Each file's symbols are parsed once (shared across modules with the same path) and each
- * distinct address is resolved once. Adding a module that overlaps a known one replaces it
+ * <p>Each file's symbols are parsed once (shared across modules with the same path and
+ * build-id) and each distinct address is resolved once. Adding a module that overlaps a known one replaces it
  * (a library was unloaded and another one mapped there) and forgets cached resolutions.
  * Methods are synchronized; instances may be shared between threads.
  */
@@ -26,14 +27,25 @@ public final class Symbolizer {
     private final Map<Long, ResolvedFrame> innermostCache = new HashMap<>();
     private final Map<Long, ResolvedFrame> callerCache = new HashMap<>();
     private final Function<Path, ElfSymbols> loader;
+    private final Path debugRoot;
 
+    /** Default symbol source: the module files themselves, debug files under /usr/lib/debug. */
     public Symbolizer() {
         this(ElfSymbols::read);
     }
 
     /** With a custom symbol-table loader (for tests, or to map paths into a sysroot). */
     public Symbolizer(Function<Path, ElfSymbols> loader) {
+        this(loader, Path.of("/usr/lib/debug"));
+    }
+
+    /**
+     * With a custom loader and debug-file root: separate debug files are looked up as
+     * {@code <debugRoot>/.build-id/<first 2 hex>/<rest>.debug}.
+     */
+    public Symbolizer(Function<Path, ElfSymbols> loader, Path debugRoot) {
         this.loader = Objects.requireNonNull(loader, "loader");
+        this.debugRoot = Objects.requireNonNull(debugRoot, "debugRoot");
     }
 
     /** Registers a module; re-adding an identical module is a no-op. */
@@ -86,17 +98,38 @@ public final class Symbolizer {
         ModuleInfo m = module.get();
         long relative = address - m.loadBias();
         long lookupAt = innermost ? relative : relative - 1;
-        ElfSymbols symbols = symbolsByPath.computeIfAbsent(m.path(), this::load);
+        ElfSymbols symbols = symbolsByPath.computeIfAbsent(m.path() + "\0" + m.buildIdHex(), k -> load(m));
         String function = symbols.lookup(lookupAt).orElse("0x" + Long.toHexString(relative));
         return new ResolvedFrame(function, basename(m.path()), "", 0);
     }
 
-    private ElfSymbols load(String path) {
+    /**
+     * The module file's own symbols, or those of its separate debug file
+     * ({@code /usr/lib/debug/.build-id/xx/rest.debug}, as installed by -dbg/-dbgsym packages)
+     * when that one knows more functions (stripped system libraries).
+     */
+    private ElfSymbols load(ModuleInfo m) {
+        String path = m.path();
         if (path.isEmpty() || !path.startsWith("/")) {
             return ElfSymbols.empty(); // pseudo objects such as linux-vdso.so.1
         }
+        ElfSymbols own = tryLoad(Path.of(path));
+        String id = m.buildIdHex();
+        if (id.length() > 2) {
+            Path debug = debugRoot.resolve(".build-id").resolve(id.substring(0, 2)).resolve(id.substring(2) + ".debug");
+            if (Files.isRegularFile(debug)) {
+                ElfSymbols fromDebug = tryLoad(debug);
+                if (fromDebug.size() > own.size()) {
+                    return fromDebug;
+                }
+            }
+        }
+        return own;
+    }
+
+    private ElfSymbols tryLoad(Path path) {
         try {
-            return loader.apply(Path.of(path));
+            return loader.apply(path);
         } catch (RuntimeException e) {
             return ElfSymbols.empty();
         }

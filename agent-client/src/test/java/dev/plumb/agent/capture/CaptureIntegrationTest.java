@@ -72,6 +72,7 @@ class CaptureIntegrationTest {
 
         CaptureHarness.Result r = CaptureHarness.run(tmp,
                 List.of(leaky.toString(), "--requests", "50", "--interval-ms", "0"));
+        assertThat(r.sessions()).as("one process image, one connection").hasSize(1);
         RecordingListener ev = r.events();
 
         assertThat(r.exitCode()).isZero();
@@ -138,6 +139,7 @@ class CaptureIntegrationTest {
         compile(src, exe, "-O1", "-g", "-pthread");
 
         CaptureHarness.Result r = CaptureHarness.run(tmp, List.of(exe.toString()));
+        assertThat(r.sessions()).hasSize(1);
         RecordingListener ev = r.events();
         assertThat(r.exitCode()).isZero();
         Matcher m = Pattern.compile("leaked_allocs=(\\d+) leaked_bytes=(\\d+)").matcher(r.stdout());
@@ -178,6 +180,45 @@ class CaptureIntegrationTest {
         assertThat(ownLive).hasSize(leakedAllocs)
                 .allSatisfy(x -> assertThat(innermost(sym, ev, x).function()).isEqualTo("leak_block"));
         assertThat(ownLive.stream().mapToLong(Alloc::size).sum()).isEqualTo(leakedBytes);
+    }
+
+    @Test
+    void everydayProgramsRunUnchangedWhileCaptured() throws Exception {
+        List<List<String>> commands = new ArrayList<>();
+        commands.add(List.of("/bin/ls", "-la", "/"));
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path python = Path.of(dir, "python3");
+            if (!dir.isEmpty() && Files.isExecutable(python)) {
+                commands.add(List.of(python.toString(), "-c",
+                        "import json, threading\n"
+                                + "out = []\n"
+                                + "ts = [threading.Thread(target=lambda: out.append(len(json.dumps(list(range(5000))))))"
+                                + " for _ in range(4)]\n"
+                                + "[t.start() for t in ts]; [t.join() for t in ts]\n"
+                                + "print(sum(out))"));
+                break;
+            }
+        }
+        int n = 0;
+        for (List<String> command : commands) {
+            Path work = Files.createDirectory(tmp.resolve("run" + n++));
+            Process plain = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String expected = new String(plain.getInputStream().readAllBytes());
+            assertThat(plain.waitFor(CaptureHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
+
+            CaptureHarness.Result r = CaptureHarness.run(work, command);
+            assertThat(r.exitCode()).as("%s", command).isZero();
+            assertThat(r.stdout()).as("%s", command).isEqualTo(expected);
+            assertThat(r.events().hellos).hasSize(1);
+            assertThat(r.events().ends).hasSize(1);
+            assertThat(r.events().allocs).isNotEmpty();
+            // wrappers (e.g. a pyenv shim) exec the real program: one stream per process image,
+            // each starting with HELLO and internally consistent
+            for (RecordingListener session : r.sessions()) {
+                assertThat(session.tags.charAt(0)).isEqualTo('H');
+                liveAllocations(session);
+            }
+        }
     }
 
     @Test

@@ -79,6 +79,30 @@ class ElfSymbolsTest {
     }
 
     @Test
+    void symbolizerFallsBackToSeparateDebugFileByBuildId() throws Exception {
+        String buildId = "0123456789abcdef0123456789abcdef01234567";
+        long[] addr = build("probe-split", "-Wl,--build-id=0x" + buildId);
+        Path exe = tmp.resolve("probe-split");
+        Path debugRoot = tmp.resolve("debug");
+        Path debugFile = debugRoot.resolve(".build-id/01/23456789abcdef0123456789abcdef01234567.debug");
+        Files.createDirectories(debugFile.getParent());
+        run(List.of("objcopy", "--only-keep-debug", exe.toString(), debugFile.toString()));
+        run(List.of("strip", exe.toString()));
+        assertThat(ElfSymbols.read(exe).lookup(addr[0])).as("stripped").isEmpty();
+
+        var module = new dev.plumb.agent.capture.ModuleInfo(exe.toString(), 0, 0x400000, 0x800000, buildId);
+        Symbolizer withDebug = new Symbolizer(ElfSymbols::read, debugRoot);
+        withDebug.addModule(module);
+        assertThat(withDebug.resolve(addr[0] + 4, false))
+                .isEqualTo(new ResolvedFrame("plumb_probe_function", "probe-split", "", 0));
+        assertThat(withDebug.resolve(addr[1] + 2, true).function()).isEqualTo("plumb_static_helper");
+
+        Symbolizer without = new Symbolizer(ElfSymbols::read, tmp.resolve("no-debug-here"));
+        without.addModule(module);
+        assertThat(without.resolve(addr[0] + 4, false).function()).startsWith("0x");
+    }
+
+    @Test
     void sharedLibraryExportsResolve() {
         Path libc = Path.of("/lib/x86_64-linux-gnu/libc.so.6");
         if (!Files.exists(libc)) {
