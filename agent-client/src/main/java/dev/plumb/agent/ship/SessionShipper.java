@@ -156,7 +156,8 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
         long[] addresses = nativeStacks.getOrDefault(nativeStackId, new long[0]);
         List<Batch.StackFrame> frames = new ArrayList<>(addresses.length);
         for (int i = 0; i < addresses.length && frames.size() < FrameCodec.MAX_STACK_DEPTH; i++) {
-            ResolvedFrame f = symbolizer.resolve(addresses[i], i == 0);
+            // Every captured address, the first included, is a return address: look up the call.
+            ResolvedFrame f = symbolizer.resolve(addresses[i], false);
             frames.add(new Batch.StackFrame(f.function(), f.module(), f.file(), f.line()));
         }
         if (frames.isEmpty()) {
