@@ -54,6 +54,10 @@ public final class DemoCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
         Path example = findExample();
+        // The demo's own lines are the output; per-connection logging would bury them.
+        if (System.getenv("PLUMB_LOG_LEVEL") == null) {
+            System.setProperty("PLUMB_LOG_LEVEL", "WARN");
+        }
         ServerOptions options = server.toOptions(spec, List.of());
         out.println("plumb: starting the server (embedded PostgreSQL, web, gatherer)…");
         out.flush();
