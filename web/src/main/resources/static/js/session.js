@@ -169,6 +169,7 @@ async function loadLeaks() {
   } catch (e) {
     if (request !== leakRequest) return;
     els.table.setAttribute('aria-busy', 'false');
+    clearLeaks();
     setStatus(els.leakStatus, 'error', `Could not load the leak table: ${e.message}`);
     return;
   }
@@ -177,10 +178,14 @@ async function loadLeaks() {
   renderLeaks(items);
 }
 
-function renderLeaks(items) {
+function clearLeaks() {
   sparklines.forEach((chart) => chart.dispose());
   sparklines = [];
   els.rows.replaceChildren();
+}
+
+function renderLeaks(items) {
+  clearLeaks();
   if (!items.length) {
     setStatus(els.leakStatus, '', 'Nothing leaked with these filters.');
     return;
