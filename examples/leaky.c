@@ -18,6 +18,10 @@
 #define CONFIG_BYTES 1048576
 #define TRACE_BYTES 4096
 #define RING_SLOTS 32
+/* A latency sample is kept for one request in SAMPLE_EVERY, so with the default 2000
+ * requests the ring fills about a third of the way through the run and then stays flat:
+ * clearly "bounded", not "startup". */
+#define SAMPLE_EVERY 20
 #define SAMPLE_BYTES 16384
 
 struct trace {
@@ -89,7 +93,9 @@ static void record_latency_sample(int i) {
 static void handle_request(int i) {
     parse_request(i);
     remember_request_trace(i);
-    record_latency_sample(i);
+    if (i % SAMPLE_EVERY == 0) {
+        record_latency_sample(i);
+    }
 }
 
 static void sleep_ms(long ms) {
@@ -130,7 +136,8 @@ int main(int argc, char **argv) {
         if (interval_ms > 0) sleep_ms(interval_ms);
     }
 
-    long ring_bytes = (requests < RING_SLOTS ? requests : RING_SLOTS) * (long)SAMPLE_BYTES;
+    long samples = (requests + SAMPLE_EVERY - 1) / SAMPLE_EVERY;
+    long ring_bytes = (samples < RING_SLOTS ? samples : RING_SLOTS) * (long)SAMPLE_BYTES;
     printf("leaky: requests=%ld leaked_request_bytes=%ld startup_bytes=%d bounded_bytes=%ld\n",
            requests, requests * (long)TRACE_BYTES, CONFIG_BYTES, ring_bytes);
     return 0; /* config, traces and ring stay allocated on purpose */

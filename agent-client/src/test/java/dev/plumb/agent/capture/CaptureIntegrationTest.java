@@ -71,12 +71,12 @@ class CaptureIntegrationTest {
         assertThat(leaky).as("built by the examples module").isExecutable();
 
         CaptureHarness.Result r = CaptureHarness.run(tmp,
-                List.of(leaky.toString(), "--requests", "50", "--interval-ms", "0"));
+                List.of(leaky.toString(), "--requests", "700", "--interval-ms", "0"));
         assertThat(r.sessions()).as("one process image, one connection").hasSize(1);
         RecordingListener ev = r.events();
 
         assertThat(r.exitCode()).isZero();
-        assertThat(r.stdout()).contains("leaky: requests=50 leaked_request_bytes=204800 "
+        assertThat(r.stdout()).contains("leaky: requests=700 leaked_request_bytes=2867200 "
                 + "startup_bytes=1048576 bounded_bytes=524288");
         assertThat(ev.hellos).hasSize(1);
         assertThat(ev.tags.charAt(0)).as("HELLO comes first").isEqualTo('H');
@@ -99,7 +99,7 @@ class CaptureIntegrationTest {
                 traces.add(a);
             }
         }
-        assertThat(traces).hasSize(50);
+        assertThat(traces).hasSize(700);
         assertThat(traces).allSatisfy(a -> assertThat(live).containsKey(a.address()));
 
         List<Alloc> config = ev.allocs.stream().filter(a -> a.size() == 1048576).toList();
@@ -107,7 +107,7 @@ class CaptureIntegrationTest {
         assertThat(innermost(sym, ev, config.get(0)).function()).isEqualTo("load_config");
         assertThat(live).containsKey(config.get(0).address());
 
-        // the bounded ring: 32 live samples of 16 KiB from record_latency_sample, 18 replaced
+        // the bounded ring: 35 samples (one per 20 requests), 32 live of 16 KiB, 3 replaced
         Map<String, Integer> liveByFunction = new HashMap<>();
         for (Alloc a : live.values()) {
             liveByFunction.merge(innermost(sym, ev, a).function(), 1, Integer::sum);

@@ -111,13 +111,13 @@ class LeakyExampleEndToEndTest {
     @Test
     void totalsMatchWhatTheExampleDid() throws Exception {
         JsonNode session = get("/api/sessions/" + sessionId);
-        long bounded = Math.min(REQUESTS, 32) * 16384L;
+        long bounded = Math.min((REQUESTS + 19) / 20, 32) * 16384L;
         // Everything the example keeps: its leaks, its config and its ring. The C runtime may
         // keep a few buffers of its own (stdio), so the total is at least the example's part.
         assertThat(session.path("bytesLeaked").asLong())
                 .isGreaterThanOrEqualTo(REQUESTS * LEAK_PER_REQUEST + STARTUP_BYTES + bounded);
-        assertThat(session.path("allocations").asLong()).isGreaterThan(REQUESTS * 4L);
-        assertThat(session.path("frees").asLong()).isGreaterThan(REQUESTS * 3L);
+        assertThat(session.path("allocations").asLong()).isGreaterThanOrEqualTo(REQUESTS * 4L);
+        assertThat(session.path("frees").asLong()).isGreaterThanOrEqualTo(REQUESTS * 3L);
         assertThat(session.path("droppedEvents").asLong()).isZero();
     }
 
