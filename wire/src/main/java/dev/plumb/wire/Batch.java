@@ -35,8 +35,15 @@ public record Batch(long seq, List<StackDef> stacks, List<Alloc> allocs, List<Fr
     public record StackFrame(String function, String module, String file, int line) {
     }
 
-    /** An allocation, identified within its session by the agent's {@code allocId}. */
-    public record Alloc(long allocId, int stackId, long size, long atMicros) {
+    /**
+     * An allocation, identified within its session by the agent's {@code allocId}. In sampled
+     * mode one recorded allocation stands for {@code weight} real ones (1 in full mode), and
+     * every sum over allocations multiplies by it: totals are never scaled afterwards.
+     */
+    public record Alloc(long allocId, int stackId, long size, long atMicros, double weight) {
+        public Alloc(long allocId, int stackId, long size, long atMicros) {
+            this(allocId, stackId, size, atMicros, 1.0);
+        }
     }
 
     /** The release of an allocation sent earlier in the same session. */

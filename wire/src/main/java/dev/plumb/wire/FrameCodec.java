@@ -30,7 +30,7 @@ import java.util.UUID;
  * BATCH   = i64 seq, i64 endedAtMicros, u32 stackCount, stack*, u32 allocCount, alloc*,
  *           u32 freeCount, free*
  *   stack = i32 stackId, u16 frameCount, (string function, string module, string file, i32 line)*
- *   alloc = i64 allocId, i32 stackId, i64 size, i64 atMicros
+ *   alloc = i64 allocId, i32 stackId, i64 size, i64 atMicros, f64 weight (>= 1)
  *   free  = i64 allocId, i64 atMicros
  * ACK     = i64 seq
  * ERROR   = u16 code, string message
@@ -45,7 +45,7 @@ public final class FrameCodec {
     public static final int MAX_STACK_DEPTH = 1024;
     static final byte[] MAGIC = {'P', 'L', 'M', 'B'};
 
-    private static final int ALLOC_BYTES = 8 + 4 + 8 + 8;
+    private static final int ALLOC_BYTES = 8 + 4 + 8 + 8 + 8;
     private static final int FREE_BYTES = 8 + 8;
     private static final int MIN_STACK_BYTES = 4 + 2;
     private static final int MIN_FRAME_BYTES = 2 * 4 + 4;
@@ -196,6 +196,7 @@ public final class FrameCodec {
             out.writeInt(a.stackId());
             out.writeLong(a.size());
             out.writeLong(a.atMicros());
+            out.writeDouble(a.weight());
         }
         out.writeInt(b.frees().size());
         for (Batch.Free f : b.frees()) {
@@ -245,10 +246,14 @@ public final class FrameCodec {
         int allocCount = readCount(in, ALLOC_BYTES, "allocation");
         List<Batch.Alloc> allocs = new ArrayList<>(allocCount);
         for (int i = 0; i < allocCount; i++) {
-            Batch.Alloc a = new Batch.Alloc(in.getLong(), in.getInt(), in.getLong(), in.getLong());
+            Batch.Alloc a = new Batch.Alloc(in.getLong(), in.getInt(), in.getLong(), in.getLong(), in.getDouble());
             if (a.size() < 0 || a.allocId() < 0 || a.stackId() < 0) {
                 throw new WireException(ErrorCode.MALFORMED_FRAME, "allocation " + a.allocId()
                         + " has a negative id, stack id or size");
+            }
+            if (!(a.weight() >= 1.0) || Double.isInfinite(a.weight())) {
+                throw new WireException(ErrorCode.MALFORMED_FRAME, "allocation " + a.allocId() + " has weight "
+                        + a.weight() + "; a sample stands for at least one allocation (weight >= 1, finite)");
             }
             allocs.add(a);
         }

@@ -24,7 +24,7 @@ class FrameCodecTest {
                 List.of(new Batch.StackDef(1, List.of(
                         new Batch.StackFrame("leak_request_trace", "leaky", "leaky.c", 42),
                         new Batch.StackFrame("main", "leaky", "", 0)))),
-                List.of(new Batch.Alloc(10, 1, 4096, 100), new Batch.Alloc(11, 1, 16, 101)),
+                List.of(new Batch.Alloc(10, 1, 4096, 100), new Batch.Alloc(11, 1, 16, 101, 32768.5)),
                 List.of(new Batch.Free(11, 102)), 0);
     }
 
@@ -105,6 +105,16 @@ class FrameCodecTest {
         body.put((byte) FrameType.BATCH.code()).putLong(1).putLong(0).putInt(Integer.MAX_VALUE).flip();
         assertThatThrownBy(() -> FrameCodec.decode(body))
                 .isInstanceOf(WireException.class).hasMessageContaining("claims");
+    }
+
+    @Test
+    void sampleWeightBelowOneOrNotANumberIsRejected() {
+        for (double weight : new double[] {0.5, Double.NaN, Double.POSITIVE_INFINITY}) {
+            Batch b = new Batch(1, List.of(), List.of(new Batch.Alloc(1, 1, 8, 1, weight)), List.of(), 0);
+            byte[] bytes = FrameCodec.encode(b);
+            assertThatThrownBy(() -> FrameCodec.decode(ByteBuffer.wrap(bytes, 4, bytes.length - 4)))
+                    .isInstanceOf(WireException.class).hasMessageContaining("weight");
+        }
     }
 
     @Test

@@ -187,16 +187,16 @@ public class IngestStore {
         if (batch.allocs().isEmpty()) {
             return;
         }
-        PgCopyBinary rows = new PgCopyBinary(5, batch.allocs().size());
+        PgCopyBinary rows = new PgCopyBinary(6, batch.allocs().size());
         for (Batch.Alloc a : batch.allocs()) {
             Long stackId = stackIds.get(a.stackId());
             if (stackId == null) {
                 throw new WireException(ErrorCode.PROTOCOL_VIOLATION, "allocation " + a.allocId()
                         + " references stack " + a.stackId() + ", which was not defined on this connection");
             }
-            rows.row(sessionId, a.allocId(), stackId, a.size(), a.atMicros());
+            rows.row().int8(sessionId).int8(a.allocId()).int8(stackId).int8(a.size()).int8(a.atMicros()).float8(a.weight());
         }
-        copy(c, "COPY allocations (session_id, alloc_id, stack_id, size, allocated_us) FROM STDIN (FORMAT binary)", rows);
+        copy(c, "COPY allocations (session_id, alloc_id, stack_id, size, allocated_us, weight) FROM STDIN (FORMAT binary)", rows);
     }
 
     private void copyFrees(Connection c, long sessionId, Batch batch) throws SQLException {
@@ -205,7 +205,7 @@ public class IngestStore {
         }
         PgCopyBinary rows = new PgCopyBinary(3, batch.frees().size());
         for (Batch.Free f : batch.frees()) {
-            rows.row(sessionId, f.allocId(), f.atMicros());
+            rows.row().int8(sessionId).int8(f.allocId()).int8(f.atMicros());
         }
         copy(c, "COPY frees (session_id, alloc_id, freed_us) FROM STDIN (FORMAT binary)", rows);
     }

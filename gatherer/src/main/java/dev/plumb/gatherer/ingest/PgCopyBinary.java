@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * Builds a PostgreSQL {@code COPY ... FROM STDIN (FORMAT binary)} stream of bigint columns.
- * pgjdbc's CopyManager moves bytes but has no row encoder, and every column we copy is an
- * int8, so the format (signature, flags, per row: field count, then length + value) is
- * written here directly instead of through text COPY, which would parse every number.
+ * Builds a PostgreSQL {@code COPY ... FROM STDIN (FORMAT binary)} stream of int8 and float8
+ * columns. pgjdbc's CopyManager moves bytes but has no row encoder, and all our copied columns
+ * are 8-byte numbers, so the format (signature, flags, per row: field count, then length +
+ * value) is written here directly instead of through text COPY, which would parse every number.
  */
 final class PgCopyBinary {
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
@@ -17,11 +17,13 @@ final class PgCopyBinary {
     private final ByteArrayOutputStream bytes;
     private final DataOutputStream out;
     private final int columns;
+    private int fieldsInRow;
 
     PgCopyBinary(int columns, int expectedRows) {
         this.columns = columns;
         this.bytes = new ByteArrayOutputStream(19 + expectedRows * (2 + columns * 12) + 2);
         this.out = new DataOutputStream(bytes);
+        fieldsInRow = columns;
         try {
             out.write(SIGNATURE);
             out.writeInt(0);
@@ -31,22 +33,34 @@ final class PgCopyBinary {
         }
     }
 
-    void row(long... values) {
-        if (values.length != columns) {
-            throw new IllegalArgumentException("expected " + columns + " values, got " + values.length);
-        }
+    PgCopyBinary row() {
+        checkRowComplete();
+        fieldsInRow = 0;
         try {
             out.writeShort(columns);
-            for (long v : values) {
-                out.writeInt(8);
-                out.writeLong(v);
-            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return this;
+    }
+
+    PgCopyBinary int8(long value) {
+        field();
+        try {
+            out.writeInt(8);
+            out.writeLong(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    PgCopyBinary float8(double value) {
+        return int8(Double.doubleToLongBits(value));
     }
 
     byte[] finish() {
+        checkRowComplete();
         try {
             out.writeShort(-1);
             out.flush();
@@ -54,5 +68,17 @@ final class PgCopyBinary {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    private void field() {
+        if (++fieldsInRow > columns) {
+            throw new IllegalStateException("row has more than " + columns + " fields");
+        }
+    }
+
+    private void checkRowComplete() {
+        if (fieldsInRow != columns) {
+            throw new IllegalStateException("row has " + fieldsInRow + " of " + columns + " fields");
+        }
     }
 }

@@ -140,6 +140,18 @@ class GathererServerTest {
     }
 
     @Test
+    void sampleWeightsAreStoredWithTheirAllocations() throws Exception {
+        UUID session = UUID.randomUUID();
+        Batch weighted = new Batch(1, batch(1, 1, 1, true).stacks(),
+                List.of(new Batch.Alloc(1, 1, 64, 5, 8192.25)), List.of(), 0);
+        try (RawAgent agent = new RawAgent()) {
+            agent.send(hello(session, TOKEN));
+            assertThat(agent.send(weighted)).isEqualTo(new Ack(1));
+        }
+        assertThat(count("SELECT (weight * 100)::bigint FROM allocations WHERE " + sessionFilter(session))).isEqualTo(819225);
+    }
+
+    @Test
     void sameFramesInTwoSessionsAreOneStack() throws Exception {
         for (int i = 0; i < 2; i++) {
             try (RawAgent agent = new RawAgent()) {

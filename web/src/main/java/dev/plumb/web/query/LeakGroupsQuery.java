@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class LeakGroupsQuery {
     private static final String GROUPS = """
-            SELECT a.stack_id, sum(a.size) AS bytes, count(*) AS n
+            SELECT a.stack_id, round(sum(a.size * a.weight))::bigint AS bytes, round(sum(a.weight))::bigint AS n
               FROM allocations a
              WHERE a.session_id = :session
                AND a.allocated_us BETWEEN :fromUs AND :toUs

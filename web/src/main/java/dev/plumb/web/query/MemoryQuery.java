@@ -6,18 +6,18 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
-/** The memory usage graph of a session: heap and leaked bytes at evenly spaced times. */
+/** The memory usage graph of a session: heap and leaked bytes at evenly spaced times (sample-weighted). */
 @Component
 public class MemoryQuery {
     private static final String SQL = """
-            SELECT bucket, sum(heap) AS heap, sum(leaked) AS leaked FROM (
-                SELECT %1$s AS bucket, a.size AS heap,
-                       CASE WHEN f.alloc_id IS NULL THEN a.size ELSE 0 END AS leaked
+            SELECT bucket, round(sum(heap))::bigint AS heap, round(sum(leaked))::bigint AS leaked FROM (
+                SELECT %1$s AS bucket, a.size * a.weight AS heap,
+                       CASE WHEN f.alloc_id IS NULL THEN a.size * a.weight ELSE 0 END AS leaked
                   FROM allocations a
                   LEFT JOIN frees f ON f.session_id = a.session_id AND f.alloc_id = a.alloc_id
                  WHERE a.session_id = :session AND a.allocated_us <= :bEnd
                 UNION ALL
-                SELECT %2$s AS bucket, -a.size AS heap, 0 AS leaked
+                SELECT %2$s AS bucket, -a.size * a.weight AS heap, 0 AS leaked
                   FROM frees f
                   JOIN allocations a ON a.session_id = f.session_id AND a.alloc_id = f.alloc_id
                  WHERE f.session_id = :session AND f.freed_us <= :bEnd

@@ -10,7 +10,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class SessionLeakedBytesQuery {
     private static final String SQL = """
-            SELECT a.session_id, sum(a.size) AS leaked
+            SELECT a.session_id, round(sum(a.size * a.weight))::bigint AS leaked
               FROM allocations a
              WHERE a.session_id IN (:ids)
                AND NOT EXISTS (SELECT 1 FROM frees f

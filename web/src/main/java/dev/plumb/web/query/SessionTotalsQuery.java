@@ -4,14 +4,14 @@ import java.util.Map;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
-/** Allocation and free counts and bytes of one session. */
+/** Allocation and free counts and bytes of one session, sample-weighted (exact in full mode). */
 @Component
 public class SessionTotalsQuery {
     private static final String SQL = """
-            SELECT count(*) AS allocations,
-                   count(f.alloc_id) AS frees,
-                   coalesce(sum(a.size), 0) AS bytes_allocated,
-                   coalesce(sum(a.size) FILTER (WHERE f.alloc_id IS NOT NULL), 0) AS bytes_freed
+            SELECT coalesce(round(sum(a.weight)), 0)::bigint AS allocations,
+                   coalesce(round(sum(a.weight) FILTER (WHERE f.alloc_id IS NOT NULL)), 0)::bigint AS frees,
+                   coalesce(round(sum(a.size * a.weight)), 0)::bigint AS bytes_allocated,
+                   coalesce(round(sum(a.size * a.weight) FILTER (WHERE f.alloc_id IS NOT NULL)), 0)::bigint AS bytes_freed
               FROM allocations a
               LEFT JOIN frees f ON f.session_id = a.session_id AND f.alloc_id = a.alloc_id
              WHERE a.session_id = :id

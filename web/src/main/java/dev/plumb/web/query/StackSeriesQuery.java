@@ -16,13 +16,13 @@ import org.springframework.stereotype.Component;
 @Component
 public class StackSeriesQuery {
     private static final String SQL = """
-            SELECT stack_id, bucket, sum(delta) AS delta FROM (
-                SELECT a.stack_id, %1$s AS bucket, a.size AS delta
+            SELECT stack_id, bucket, round(sum(delta))::bigint AS delta FROM (
+                SELECT a.stack_id, %1$s AS bucket, a.size * a.weight AS delta
                   FROM allocations a
                  WHERE a.session_id = :session AND a.stack_id IN (:ids)
                    AND a.size >= :minSize AND a.allocated_us <= :bEnd
                 UNION ALL
-                SELECT a.stack_id, %2$s AS bucket, -a.size AS delta
+                SELECT a.stack_id, %2$s AS bucket, -a.size * a.weight AS delta
                   FROM frees f
                   JOIN allocations a ON a.session_id = f.session_id AND a.alloc_id = f.alloc_id
                  WHERE f.session_id = :session AND a.stack_id IN (:ids)

@@ -1,0 +1,63 @@
+package dev.plumb.web.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.plumb.web.support.TestDatabase;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+
+/** In sampled mode every sum multiplies each allocation by its weight before adding. */
+class SampledWeightsTest {
+    static final long T0 = 1_700_000_000_000_000L;
+    static NamedParameterJdbcTemplate jdbc;
+    static long session;
+    static long stack;
+
+    @BeforeAll
+    static void setUp() {
+        jdbc = new NamedParameterJdbcTemplate(TestDatabase.dataSource());
+        session = jdbc.queryForObject("""
+                INSERT INTO sessions (agent_session, host, service, deployment, pid, exe, started_at, ended_at)
+                VALUES (:u, 'h', 'sampled-svc', 'v', 1, '/x', to_timestamp(1700000000), to_timestamp(1700000010))
+                RETURNING id""", Map.of("u", UUID.randomUUID()), Long.class);
+        stack = jdbc.queryForObject("INSERT INTO stacks (fingerprint, depth) VALUES (:f, 1) RETURNING id",
+                Map.of("f", UUID.randomUUID().toString().getBytes()), Long.class);
+        jdbc.update("INSERT INTO stack_frames (stack_id, position, function, module) VALUES (:s, 0, 'sampled_fn', 'x')",
+                Map.of("s", stack));
+        String alloc = "INSERT INTO allocations (session_id, alloc_id, stack_id, size, allocated_us, weight)"
+                + " VALUES (:sess, :id, :stack, :size, :t, :w)";
+        jdbc.update(alloc, Map.of("sess", session, "id", 1, "stack", stack, "size", 1000, "t", T0 + 1_000_000, "w", 3.0));
+        jdbc.update(alloc, Map.of("sess", session, "id", 2, "stack", stack, "size", 2000, "t", T0 + 2_000_000, "w", 2.5));
+        jdbc.update("INSERT INTO frees (session_id, alloc_id, freed_us) VALUES (:sess, 2, :t)",
+                Map.of("sess", session, "t", T0 + 3_000_000));
+    }
+
+    @Test
+    void totalsAndLeaksAreWeighted() {
+        SessionTotals t = new SessionTotalsQuery(jdbc).totals(session);
+        assertThat(t.allocations()).isEqualTo(6); // 3 + 2.5, rounded
+        assertThat(t.bytesAllocated()).isEqualTo(3 * 1000 + 5000);
+        assertThat(t.bytesLeaked()).isEqualTo(3000);
+
+        List<LeakGroup> groups = new LeakGroupsQuery(jdbc, new StackFramesQuery(jdbc)).find(session, LeakFilter.all());
+        assertThat(groups).singleElement().satisfies(g -> {
+            assertThat(g.bytesLeaked()).isEqualTo(3000);
+            assertThat(g.count()).isEqualTo(3);
+        });
+        assertThat(new SessionLeakedBytesQuery(jdbc).leakedBytes(List.of(session))).containsEntry(session, 3000L);
+    }
+
+    @Test
+    void memoryGraphIsWeighted() {
+        TimeRange range = new SessionTimeRangeQuery(jdbc).find(session).orElseThrow();
+        List<MemoryPoint> points = new MemoryQuery(jdbc).memory(session, range, 20);
+        assertThat(points).extracting(MemoryPoint::heapBytes).contains(3000L + 5000L);
+        MemoryPoint last = points.get(points.size() - 1);
+        assertThat(last.heapBytes()).isEqualTo(3000);
+        assertThat(last.leakedBytes()).isEqualTo(3000);
+    }
+}
