@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,6 +119,13 @@ static int init_real(void) {
 /* ------------------------------------------------------------------------ */
 
 static __thread int in_hook __attribute__((tls_model("initial-exec")));
+/* Kernel thread id, cached: gettid is a syscall and allocation is hot. 0 = not looked up yet. */
+static __thread uint32_t thread_id __attribute__((tls_model("initial-exec")));
+
+static uint32_t current_tid(void) {
+    if (thread_id == 0) thread_id = (uint32_t)syscall(SYS_gettid);
+    return thread_id;
+}
 
 static int enabled;  /* recording on; read racily outside the lock, rechecked inside */
 static int sock_fd = -1;
@@ -372,12 +380,13 @@ static void capture(struct stack *st) {
 
 static void emit_alloc_locked(const struct stack *st, void *p, size_t size) {
     uint32_t id = intern_stack_locked(st->frames + st->skip, st->depth);
-    if (reserve(1 + 8 + 8 + 8 + 4) != 0) return;
+    if (reserve(1 + 8 + 8 + 8 + 4 + 4) != 0) return;
     put_u8('A');
     put_u64(now_micros());
     put_u64((uint64_t)(uintptr_t)p);
     put_u64((uint64_t)size);
     put_u32(id);
+    put_u32(current_tid());
 }
 
 static void emit_free_locked(void *p) {

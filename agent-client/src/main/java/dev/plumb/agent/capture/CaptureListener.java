@@ -8,7 +8,7 @@ public interface CaptureListener {
     void onHello(int pid, String exe, long startedAtMicros);
     void onModule(ModuleInfo module);
     void onStack(int nativeStackId, long[] returnAddresses); // innermost first
-    void onAlloc(long atMicros, long address, long size, int nativeStackId);
+    void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId); // kernel tid
     void onFree(long atMicros, long address);
     void onEnd(long atMicros);
 }

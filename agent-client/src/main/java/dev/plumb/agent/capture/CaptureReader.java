@@ -15,7 +15,7 @@ import java.util.Objects;
  * 'H' HELLO  u32 pid, u64 startedAtMicros, u16 exeLen, exe bytes (UTF-8)
  * 'M' MODULE u64 loadBias, u64 start, u64 end, u16 pathLen, path bytes, u8 buildIdLen, build-id bytes
  * 'S' STACK  u32 stackId, u16 depth, u64 addresses[depth]   (innermost first)
- * 'A' ALLOC  u64 tMicros, u64 address, u64 size, u32 stackId
+ * 'A' ALLOC  u64 tMicros, u64 address, u64 size, u32 stackId, u32 threadId
  * 'F' FREE   u64 tMicros, u64 address
  * 'E' END    u64 tMicros
  * </pre>
@@ -97,7 +97,8 @@ public final class CaptureReader {
         long address = u64("u64 address");
         long size = u64("u64 size");
         int stackId = u32("u32 stackId");
-        listener.onAlloc(t, address, size, stackId);
+        int threadId = u32("u32 threadId");
+        listener.onAlloc(t, address, size, stackId, threadId);
     }
 
     private void readFree() throws IOException {

@@ -85,7 +85,7 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     }
 
     @Override
-    public synchronized void onAlloc(long atMicros, long address, long size, int nativeStackId) {
+    public synchronized void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId) {
         long allocId = nextAllocId++;
         liveAllocIdByAddress.put(address, allocId);
         pendingAllocs.add(new Batch.Alloc(allocId, wireStack(nativeStackId), size, atMicros));

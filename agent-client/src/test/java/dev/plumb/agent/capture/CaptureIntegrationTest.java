@@ -180,12 +180,17 @@ class CaptureIntegrationTest {
         assertThat(ownLive).hasSize(leakedAllocs)
                 .allSatisfy(x -> assertThat(innermost(sym, ev, x).function()).isEqualTo("leak_block"));
         assertThat(ownLive.stream().mapToLong(Alloc::size).sum()).isEqualTo(leakedBytes);
+        // each allocation names its thread: the fixture's 4 workers (plus main) are told apart
+        int pid = ev.hellos.get(0).pid();
+        assertThat(ev.allocs.stream().mapToInt(Alloc::threadId).filter(tid -> tid != pid).distinct().count())
+                .isGreaterThanOrEqualTo(4);
+        assertThat(ev.allocs).allSatisfy(x -> assertThat(x.threadId()).isPositive());
     }
 
     @Test
     void everydayProgramsRunUnchangedWhileCaptured() throws Exception {
         List<List<String>> commands = new ArrayList<>();
-        commands.add(List.of("/bin/ls", "-la", "/"));
+        commands.add(List.of("/bin/ls", "-la", System.getProperty("java.home")) /* stable: / changes while tests run */);
         for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
             Path python = Path.of(dir, "python3");
             if (!dir.isEmpty() && Files.isExecutable(python)) {

@@ -64,8 +64,8 @@ class CaptureReaderTest {
                 .u8(4).bytes(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef})
                 .u8('M').u64(0).u64(0x1000).u64(0x2000).str16("linux-vdso.so.1").u8(0)
                 .u8('S').u32(1).u16(3).u64(0x5551234L).u64(0x5551300L).u64(0xffff_ffff_ffff_fff0L)
-                .u8('A').u64(1_700_000_000_000_010L).u64(0x7f00_0000_1000L).u64(4096).u32(1)
-                .u8('A').u64(1_700_000_000_000_011L).u64(0x7f00_0000_2000L).u64(16).u32(1)
+                .u8('A').u64(1_700_000_000_000_010L).u64(0x7f00_0000_1000L).u64(4096).u32(1).u32(4242)
+                .u8('A').u64(1_700_000_000_000_011L).u64(0x7f00_0000_2000L).u64(16).u32(1).u32(4243)
                 .u8('F').u64(1_700_000_000_000_012L).u64(0x7f00_0000_2000L)
                 .u8('E').u64(1_700_000_000_000_020L)
                 .toBytes();
@@ -83,8 +83,8 @@ class CaptureReaderTest {
                 new ModuleInfo("linux-vdso.so.1", 0, 0x1000, 0x2000, ""));
         assertThat(l.stacks.get(1)).containsExactly(0x5551234L, 0x5551300L, 0xffff_ffff_ffff_fff0L);
         assertThat(l.allocs).containsExactly(
-                new RecordingListener.Alloc(1_700_000_000_000_010L, 0x7f00_0000_1000L, 4096, 1),
-                new RecordingListener.Alloc(1_700_000_000_000_011L, 0x7f00_0000_2000L, 16, 1));
+                new RecordingListener.Alloc(1_700_000_000_000_010L, 0x7f00_0000_1000L, 4096, 1, 4242),
+                new RecordingListener.Alloc(1_700_000_000_000_011L, 0x7f00_0000_2000L, 16, 1, 4243));
         assertThat(l.frees).containsExactly(new RecordingListener.Free(1_700_000_000_000_012L, 0x7f00_0000_2000L));
         assertThat(l.ends).containsExactly(1_700_000_000_000_020L);
     }
@@ -188,7 +188,7 @@ class CaptureReaderTest {
                     b.position(b.position() + 4);
                     skip(b, 8 * Short.toUnsignedInt(b.getShort()));
                 }
-                case 'A' -> b.position(b.position() + 28);
+                case 'A' -> b.position(b.position() + 32);
                 case 'F' -> b.position(b.position() + 16);
                 case 'E' -> b.position(b.position() + 8);
                 default -> throw new AssertionError(tag);

@@ -10,7 +10,7 @@ final class RecordingListener implements CaptureListener {
     record Hello(int pid, String exe, long startedAtMicros) {
     }
 
-    record Alloc(long atMicros, long address, long size, int stackId) {
+    record Alloc(long atMicros, long address, long size, int stackId, int threadId) {
     }
 
     record Free(long atMicros, long address) {
@@ -44,8 +44,8 @@ final class RecordingListener implements CaptureListener {
     }
 
     @Override
-    public void onAlloc(long atMicros, long address, long size, int nativeStackId) {
-        allocs.add(new Alloc(atMicros, address, size, nativeStackId));
+    public void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId) {
+        allocs.add(new Alloc(atMicros, address, size, nativeStackId, threadId));
         tags.append('A');
     }
 
