@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -37,7 +36,15 @@ public final class ProfiledRun {
     private final Duration flushTimeout;
     private final PrintStream err;
     private final List<SessionShipper> shippers = new CopyOnWriteArrayList<>();
-    private final List<Thread> readers = new CopyOnWriteArrayList<>();
+    private final List<CaptureConnection> connections = new CopyOnWriteArrayList<>();
+    private Path spoolDir;
+
+    /** One profiled process: its socket copied to a spool file, and the thread decoding it. */
+    private record CaptureConnection(SocketChannel channel, Thread pump, Thread processor) {
+    }
+
+    /** How far decoding may lag behind capture before the profiled program is slowed down. */
+    static final long SPOOL_LIMIT_BYTES = 1L << 30;
 
     public ProfiledRun(List<String> command, GathererAddress gatherer, SessionLabels labels,
                        Duration flushTimeout, PrintStream err) {
@@ -52,6 +59,7 @@ public final class ProfiledRun {
     public int run() throws IOException, InterruptedException {
         Path library = CaptureLibrary.extract();
         Path dir = Files.createTempDirectory("plumb-run-");
+        spoolDir = dir;
         Path socketPath = dir.resolve("capture.sock");
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "plumb-flush"));
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -63,7 +71,7 @@ public final class ProfiledRun {
 
             Process process = start(library, socketPath);
             int exit = process.waitFor();
-            awaitReaders();
+            awaitCaptures();
             server.close();
             for (SessionShipper s : shippers) {
                 err.println("plumb: " + s.stats().summary());
@@ -79,6 +87,11 @@ public final class ProfiledRun {
         } finally {
             timer.shutdownNow();
             Files.deleteIfExists(socketPath);
+            try (var leftovers = Files.list(dir)) {
+                for (Path p : leftovers.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
             Files.deleteIfExists(dir);
         }
     }
@@ -102,9 +115,13 @@ public final class ProfiledRun {
                 SocketChannel channel = server.accept();
                 SessionShipper shipper = new SessionShipper(gatherer, labels);
                 shippers.add(shipper);
-                Thread reader = daemon(() -> capture(channel, shipper), "plumb-capture");
-                readers.add(reader);
-                reader.start();
+                CapturePump pump = new CapturePump(channel,
+                        spoolDir.resolve("capture-" + connections.size() + ".raw"), SPOOL_LIMIT_BYTES);
+                Thread pumpThread = daemon(pump, "plumb-pump");
+                Thread processor = daemon(() -> process(pump, shipper), "plumb-capture");
+                connections.add(new CaptureConnection(channel, pumpThread, processor));
+                pumpThread.start();
+                processor.start();
             } catch (ClosedChannelException closed) {
                 return;
             } catch (IOException e) {
@@ -114,29 +131,39 @@ public final class ProfiledRun {
         }
     }
 
-    private void capture(SocketChannel channel, SessionShipper shipper) {
-        try (InputStream in = Channels.newInputStream(channel); shipper) {
+    private void process(CapturePump pump, SessionShipper shipper) {
+        try (InputStream in = pump.reader(); shipper) {
             new CaptureReader(in, shipper).run();
         } catch (IOException e) {
             err.println("plumb: capture stream broke off: " + e.getMessage());
+        } finally {
+            pump.abandon();
         }
     }
 
     /**
-     * The command has exited; its capture streams end right after. Children it left running
-     * are waited for up to the flush timeout, then abandoned (their sessions end unfinished).
+     * The command has exited; the capture streams of its process tree end right after.
+     * Children it left running are waited for up to the flush timeout, then cut off (their
+     * sessions end there). What was captured is then decoded and shipped to the end: it is
+     * already on local disk, so that wait is bounded by its size.
      */
-    private void awaitReaders() throws InterruptedException {
+    private void awaitCaptures() throws InterruptedException, IOException {
         long deadline = System.nanoTime() + flushTimeout.toNanos();
-        for (Thread t : new ArrayList<>(readers)) {
+        shippers.forEach(s -> s.giveUpAfter(flushTimeout));
+        for (CaptureConnection c : new ArrayList<>(connections)) {
             long left = deadline - System.nanoTime();
             if (left > 0) {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                c.pump().join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
             }
-            if (t.isAlive()) {
+            if (c.pump().isAlive()) {
                 err.println("plumb: a profiled process is still running after " + flushTimeout.toSeconds()
-                        + " s; leaving it unprofiled from here on");
+                        + " s; its profile ends here");
+                c.channel().close();
+                c.pump().join();
             }
+        }
+        for (CaptureConnection c : new ArrayList<>(connections)) {
+            c.processor().join();
         }
     }
 

@@ -15,22 +15,32 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.time.Duration;
 
-/** One TCP connection to a gatherer: HELLO, then batches sent and acknowledged one at a time. */
+/**
+ * One TCP connection to a gatherer: HELLO, then batches. Sending does not wait for the
+ * acknowledgement — a reader thread collects ACKs — so several batches are in flight and the
+ * database's commit latency is not paid once per batch.
+ */
 public final class GathererClient implements AutoCloseable {
     private static final int CONNECT_TIMEOUT_MS = 5_000;
-    private static final int ACK_TIMEOUT_MS = 120_000;
+    private static final int HELLO_TIMEOUT_MS = 30_000;
 
     private final Socket socket;
     private final OutputStream out;
-    private final FrameReader in;
     private final long lastCommittedSeq;
+    private final Object acks = new Object();
+    private long ackedSeq;
+    private IOException failure;
 
-    private GathererClient(Socket socket, long lastCommittedSeq, OutputStream out, FrameReader in) {
+    private GathererClient(Socket socket, long lastCommittedSeq, OutputStream out, FrameReader in, GathererAddress address) {
         this.socket = socket;
         this.lastCommittedSeq = lastCommittedSeq;
+        this.ackedSeq = lastCommittedSeq;
         this.out = out;
-        this.in = in;
+        Thread reader = new Thread(() -> readAcks(in, address), "plumb-acks");
+        reader.setDaemon(true);
+        reader.start();
     }
 
     /** Connects and introduces the session; a refusal by the gatherer is a GathererRejectedException. */
@@ -38,7 +48,7 @@ public final class GathererClient implements AutoCloseable {
         Socket socket = new Socket();
         try {
             socket.connect(new InetSocketAddress(address.host(), address.port()), CONNECT_TIMEOUT_MS);
-            socket.setSoTimeout(ACK_TIMEOUT_MS);
+            socket.setSoTimeout(HELLO_TIMEOUT_MS);
             socket.setTcpNoDelay(true);
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
             FrameReader in = new FrameReader(new BufferedInputStream(socket.getInputStream()));
@@ -46,7 +56,8 @@ public final class GathererClient implements AutoCloseable {
             out.flush();
             Frame reply = read(in, address);
             if (reply instanceof Welcome welcome) {
-                return new GathererClient(socket, welcome.lastCommittedSeq(), out, in);
+                socket.setSoTimeout(0); // the ack reader waits as long as batches are in flight
+                return new GathererClient(socket, welcome.lastCommittedSeq(), out, in, address);
             }
             throw unexpected(reply, address);
         } catch (IOException | RuntimeException e) {
@@ -55,28 +66,81 @@ public final class GathererClient implements AutoCloseable {
         }
     }
 
-    /** Highest batch sequence the gatherer already has for this session. */
+    /** Highest batch sequence the gatherer had for this session when we connected. */
     public long lastCommittedSeq() {
         return lastCommittedSeq;
     }
 
-    /** Sends a batch and waits until the gatherer has committed it. */
-    public void sendAndAwaitAck(Batch batch) throws IOException {
+    /** Writes a batch; its acknowledgement arrives later (see {@link #awaitAck}). */
+    public void send(Batch batch) throws IOException {
+        checkHealthy();
         out.write(FrameCodec.encode(batch));
         out.flush();
-        Frame reply = read(in, null);
-        if (reply instanceof Ack ack && ack.seq() >= batch.seq()) {
-            return;
+    }
+
+    /** Waits until every batch up to {@code seq} is committed; fails if the connection broke. */
+    public void awaitAck(long seq, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (acks) {
+            while (ackedSeq < seq) {
+                if (failure != null) {
+                    throw failure;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IOException("the gatherer did not acknowledge batch " + seq + " within "
+                            + timeout.toSeconds() + " s");
+                }
+                try {
+                    acks.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while waiting for the gatherer", e);
+                }
+            }
         }
-        throw unexpected(reply, null);
+    }
+
+    /** Highest sequence acknowledged so far. */
+    public long ackedSeq() {
+        synchronized (acks) {
+            return ackedSeq;
+        }
+    }
+
+    private void checkHealthy() throws IOException {
+        synchronized (acks) {
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    private void readAcks(FrameReader in, GathererAddress address) {
+        try {
+            while (true) {
+                Frame frame = read(in, address);
+                if (!(frame instanceof Ack ack)) {
+                    throw unexpected(frame, address);
+                }
+                synchronized (acks) {
+                    ackedSeq = Math.max(ackedSeq, ack.seq());
+                    acks.notifyAll();
+                }
+            }
+        } catch (IOException e) {
+            synchronized (acks) {
+                failure = e;
+                acks.notifyAll();
+            }
+        }
     }
 
     private static Frame read(FrameReader in, GathererAddress address) throws IOException {
         try {
             Frame frame = in.read();
             if (frame == null) {
-                throw new IOException("the gatherer" + (address == null ? "" : " at " + address)
-                        + " closed the connection without an answer");
+                throw new IOException("the gatherer at " + address + " closed the connection");
             }
             return frame;
         } catch (WireException e) {
@@ -88,8 +152,7 @@ public final class GathererClient implements AutoCloseable {
         if (reply instanceof ErrorFrame error) {
             return new GathererRejectedException(error.code(), error.message());
         }
-        return new IOException("unexpected " + reply.type() + " from the gatherer"
-                + (address == null ? "" : " at " + address));
+        return new IOException("unexpected " + reply.type() + " from the gatherer at " + address);
     }
 
     @Override

@@ -9,41 +9,62 @@ import dev.plumb.wire.FrameCodec;
 import dev.plumb.wire.Hello;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Turns one process's capture stream into batches for the gatherer: symbolizes each distinct
  * stack once, gives every allocation a session-wide id (frees reference that id, not the
- * address, which the allocator reuses), and sends a batch when it is big enough or old enough.
- * Sending is synchronous on the capture thread, so a slow gatherer slows the reader and, through
- * the socket, the target: full mode is lossless by design.
+ * address, which the allocator reuses), and cuts a batch when it is big enough or old enough.
+ *
+ * <p>Delivery: up to {@link #MAX_IN_FLIGHT} batches are sent before waiting for the oldest
+ * acknowledgement. Unacknowledged batches are kept; when the connection breaks the shipper
+ * reconnects with backoff under the same session id, the gatherer says which sequence it has,
+ * and the rest is resent — the gatherer skips what it already committed, so nothing is counted
+ * twice. Stack definitions are attached when a batch is sent, for every stack the connection
+ * has not seen yet, so a resent batch is complete on a fresh connection. While the gatherer is
+ * away this blocks the decoding thread only: the raw capture keeps spooling to disk
+ * ({@code CapturePump}), so the profiled program does not notice.
  */
 public final class SessionShipper implements CaptureListener, AutoCloseable {
     static final int MAX_EVENTS_PER_BATCH = 20_000;
     static final long MAX_BATCH_AGE_MICROS = 250_000;
+    static final int MAX_IN_FLIGHT = 8;
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(120);
 
     private final GathererAddress address;
     private final SessionLabels labels;
+    private final Backoff backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30));
+    private final ReentrantLock lock = new ReentrantLock();
     private final Symbolizer symbolizer = new Symbolizer();
     private final Map<Integer, long[]> nativeStacks = new HashMap<>();
     private final Map<Integer, Integer> wireStackOfNative = new HashMap<>();
     private final Map<List<Batch.StackFrame>, Integer> wireStackOfFrames = new HashMap<>();
+    private final List<Batch.StackDef> stackDefs = new ArrayList<>();
     private final Map<Long, Long> liveAllocIdByAddress = new HashMap<>();
     private final ShipperStats stats = new ShipperStats();
+    private final ArrayDeque<Batch> unacked = new ArrayDeque<>();
+    private final Set<Integer> definedOnConnection = new HashSet<>();
 
-    private List<Batch.StackDef> pendingStacks = new ArrayList<>();
     private List<Batch.Alloc> pendingAllocs = new ArrayList<>();
     private List<Batch.Free> pendingFrees = new ArrayList<>();
     private long oldestPendingMicros = -1;
     private long nextAllocId = 1;
     private long nextSeq = 1;
+    private long sentSeq;
     private boolean ended;
+    private Hello hello;
     private GathererClient client;
     private IOException failure;
+    private volatile long giveUpAtNanos = Long.MAX_VALUE;
 
     public SessionShipper(GathererAddress address, SessionLabels labels) {
         this.address = address;
@@ -54,79 +75,122 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
         return stats;
     }
 
-    /** Why shipping stopped, if it did; the capture stream is still drained to keep the target running. */
-    public synchronized IOException failure() {
-        return failure;
-    }
-
-    @Override
-    public synchronized void onHello(int pid, String exe, long startedAtMicros) {
-        stats.pid = pid;
-        stats.exe = exe;
-        String service = labels.service() != null ? labels.service() : Path.of(exe).getFileName().toString();
-        Hello hello = new Hello(FrameCodec.PROTOCOL_VERSION, labels.token(), UUID.randomUUID(), labels.host(),
-                service, labels.deployment(), pid, exe, startedAtMicros, labels.extra());
+    /** Why delivery was given up, if it was; the capture stream is still drained. */
+    public IOException failure() {
+        lock.lock();
         try {
-            client = GathererClient.connect(address, hello);
-            nextSeq = client.lastCommittedSeq() + 1;
-        } catch (IOException e) {
-            fail(e);
+            return failure;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * While the program runs the shipper retries forever (the raw capture spools meanwhile);
+     * once it has exited, retries stop at this deadline and what is undelivered is reported.
+     */
+    public void giveUpAfter(Duration fromNow) {
+        giveUpAtNanos = System.nanoTime() + fromNow.toNanos();
+    }
+
+    @Override
+    public void onHello(int pid, String exe, long startedAtMicros) {
+        lock.lock();
+        try {
+            stats.pid = pid;
+            stats.exe = exe;
+            String service = labels.service() != null ? labels.service() : Path.of(exe).getFileName().toString();
+            hello = new Hello(FrameCodec.PROTOCOL_VERSION, labels.token(), UUID.randomUUID(), labels.host(),
+                    service, labels.deployment(), pid, exe, startedAtMicros, labels.extra());
+        } finally {
+            lock.unlock();
         }
     }
 
     @Override
-    public synchronized void onModule(ModuleInfo module) {
-        symbolizer.addModule(module);
-    }
-
-    @Override
-    public synchronized void onStack(int nativeStackId, long[] returnAddresses) {
-        nativeStacks.put(nativeStackId, returnAddresses);
-    }
-
-    @Override
-    public synchronized void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId) {
-        long allocId = nextAllocId++;
-        liveAllocIdByAddress.put(address, allocId);
-        pendingAllocs.add(new Batch.Alloc(allocId, wireStack(nativeStackId), size, atMicros));
-        stats.allocations++;
-        stats.bytesAllocated += size;
-        afterEvent(atMicros);
-    }
-
-    @Override
-    public synchronized void onFree(long atMicros, long address) {
-        Long allocId = liveAllocIdByAddress.remove(address);
-        if (allocId == null) {
-            return; // allocated before capture started, or by the capture library itself
+    public void onModule(ModuleInfo module) {
+        lock.lock();
+        try {
+            symbolizer.addModule(module);
+        } finally {
+            lock.unlock();
         }
-        pendingFrees.add(new Batch.Free(allocId, atMicros));
-        stats.frees++;
-        afterEvent(atMicros);
     }
 
     @Override
-    public synchronized void onEnd(long atMicros) {
-        finish(atMicros);
+    public void onStack(int nativeStackId, long[] returnAddresses) {
+        lock.lock();
+        try {
+            nativeStacks.put(nativeStackId, returnAddresses);
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Sends what is pending if it has waited long enough; called by a timer. */
-    public synchronized void flushIfDue(long nowMicros) {
-        if (oldestPendingMicros >= 0 && nowMicros - oldestPendingMicros >= MAX_BATCH_AGE_MICROS) {
-            send(0);
+    @Override
+    public void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId) {
+        lock.lock();
+        try {
+            long allocId = nextAllocId++;
+            liveAllocIdByAddress.put(address, allocId);
+            pendingAllocs.add(new Batch.Alloc(allocId, wireStack(nativeStackId), size, atMicros));
+            stats.allocations++;
+            stats.bytesAllocated += size;
+            afterEvent(atMicros);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void onFree(long atMicros, long address) {
+        lock.lock();
+        try {
+            Long allocId = liveAllocIdByAddress.remove(address);
+            if (allocId == null) {
+                return; // allocated before capture started, or by the capture library itself
+            }
+            pendingFrees.add(new Batch.Free(allocId, atMicros));
+            stats.frees++;
+            afterEvent(atMicros);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void onEnd(long atMicros) {
+        lock.lock();
+        try {
+            finish(atMicros);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Cuts a batch if events have waited long enough; called by a timer, skipped while busy. */
+    public void flushIfDue(long nowMicros) {
+        if (!lock.tryLock()) {
+            return;
+        }
+        try {
+            if (!ended && oldestPendingMicros >= 0 && nowMicros - oldestPendingMicros >= MAX_BATCH_AGE_MICROS) {
+                cut(0);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Ends the session if the stream stopped without END (the process crashed or was killed). */
     @Override
-    public synchronized void close() {
-        finish(System.currentTimeMillis() * 1000);
-        if (client != null) {
-            try {
-                client.close();
-            } catch (IOException ignored) {
-                // nothing left to tell the gatherer
-            }
+    public void close() {
+        lock.lock();
+        try {
+            finish(System.currentTimeMillis() * 1000);
+            disconnect();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -136,7 +200,8 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
         }
         ended = true;
         stats.liveAtEnd = liveAllocIdByAddress.size();
-        send(Math.max(1, atMicros));
+        cut(Math.max(1, atMicros));
+        drain();
     }
 
     private void afterEvent(long atMicros) {
@@ -144,7 +209,7 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
             oldestPendingMicros = atMicros;
         }
         if (pendingAllocs.size() + pendingFrees.size() >= MAX_EVENTS_PER_BATCH) {
-            send(0);
+            cut(0);
         }
     }
 
@@ -165,38 +230,126 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
         }
         Integer wireId = wireStackOfFrames.get(frames);
         if (wireId == null) {
-            wireId = wireStackOfFrames.size() + 1;
+            wireId = stackDefs.size() + 1;
             wireStackOfFrames.put(frames, wireId);
-            pendingStacks.add(new Batch.StackDef(wireId, frames));
+            stackDefs.add(new Batch.StackDef(wireId, frames));
             stats.stacks++;
         }
         wireStackOfNative.put(nativeStackId, wireId);
         return wireId;
     }
 
-    private void send(long endedAtMicros) {
-        if (failure == null && client != null) {
-            Batch batch = new Batch(nextSeq, pendingStacks, pendingAllocs, pendingFrees, endedAtMicros);
-            try {
-                client.sendAndAwaitAck(batch);
-                nextSeq++;
-                stats.batches++;
-            } catch (IOException e) {
-                fail(e);
-            }
-        }
-        if (failure != null) {
-            stats.droppedEvents += pendingAllocs.size() + pendingFrees.size();
-        }
-        pendingStacks = new ArrayList<>();
+    private void cut(long endedAtMicros) {
+        Batch batch = new Batch(nextSeq++, List.of(), pendingAllocs, pendingFrees, endedAtMicros);
         pendingAllocs = new ArrayList<>();
         pendingFrees = new ArrayList<>();
         oldestPendingMicros = -1;
+        if (failure != null) {
+            stats.droppedEvents += events(batch);
+            return;
+        }
+        unacked.addLast(batch);
+        deliver(MAX_IN_FLIGHT);
     }
 
-    private void fail(IOException e) {
-        if (failure == null) {
-            failure = e;
+    /** Sends what is unsent, then waits until at most {@code maxUnacked} batches are in flight. */
+    private void deliver(int maxUnacked) {
+        while (failure == null) {
+            try {
+                if (client == null) {
+                    connect();
+                }
+                for (Batch b : unacked) {
+                    if (b.seq() > sentSeq) {
+                        client.send(withNewStackDefs(b));
+                        sentSeq = b.seq();
+                    }
+                }
+                while (unacked.size() > maxUnacked) {
+                    client.awaitAck(unacked.peekFirst().seq(), ACK_TIMEOUT);
+                    dropAcked(client.ackedSeq());
+                }
+                dropAcked(client.ackedSeq());
+                return;
+            } catch (GathererRejectedException e) {
+                giveUp(e);
+            } catch (IOException e) {
+                disconnect();
+                pauseOrGiveUp(e);
+            }
         }
+    }
+
+    private void drain() {
+        deliver(0);
+    }
+
+    private void connect() throws IOException {
+        if (hello == null) {
+            throw new GathererRejectedException(dev.plumb.wire.ErrorCode.PROTOCOL_VIOLATION,
+                    "the capture stream did not start with HELLO");
+        }
+        client = GathererClient.connect(address, hello);
+        stats.connections++;
+        backoff.reset();
+        definedOnConnection.clear();
+        dropAcked(client.lastCommittedSeq());
+        sentSeq = client.lastCommittedSeq();
+    }
+
+    private Batch withNewStackDefs(Batch b) {
+        List<Batch.StackDef> defs = new ArrayList<>();
+        for (Batch.Alloc a : b.allocs()) {
+            if (definedOnConnection.add(a.stackId())) {
+                defs.add(stackDefs.get(a.stackId() - 1));
+            }
+        }
+        return defs.isEmpty() ? b : new Batch(b.seq(), defs, b.allocs(), b.frees(), b.endedAtMicros());
+    }
+
+    private void dropAcked(long ackedSeq) {
+        while (!unacked.isEmpty() && unacked.peekFirst().seq() <= ackedSeq) {
+            stats.batches++;
+            unacked.removeFirst();
+        }
+    }
+
+    private void pauseOrGiveUp(IOException cause) {
+        long delayMillis = backoff.nextDelayMillis();
+        if (System.nanoTime() + delayMillis * 1_000_000 > giveUpAtNanos) {
+            giveUp(cause);
+            return;
+        }
+        stats.retries++;
+        try {
+            Thread.sleep(delayMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            giveUp(cause);
+        }
+    }
+
+    private void giveUp(IOException cause) {
+        failure = cause;
+        for (Batch b : unacked) {
+            stats.droppedEvents += events(b);
+        }
+        unacked.clear();
+        disconnect();
+    }
+
+    private void disconnect() {
+        if (client != null) {
+            try {
+                client.close();
+            } catch (IOException ignored) {
+                // the connection is being dropped anyway
+            }
+            client = null;
+        }
+    }
+
+    private static long events(Batch b) {
+        return b.allocs().size() + b.frees().size();
     }
 }

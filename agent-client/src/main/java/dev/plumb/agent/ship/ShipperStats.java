@@ -11,10 +11,13 @@ public final class ShipperStats {
     long batches;
     long liveAtEnd;
     long droppedEvents;
+    long connections;
+    long retries;
 
     public String summary() {
         return String.format("pid %d (%s): %,d allocations, %,d frees, %,d distinct stacks, %,d still live at exit,"
-                + " %,d batches sent%s", pid, exe, allocations, frees, stacks, liveAtEnd, batches,
+                + " %,d batches delivered%s%s", pid, exe, allocations, frees, stacks, liveAtEnd, batches,
+                connections > 1 ? " over " + connections + " connections" : "",
                 droppedEvents > 0 ? ", " + droppedEvents + " events NOT delivered" : "");
     }
 

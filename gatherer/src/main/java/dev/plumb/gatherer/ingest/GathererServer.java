@@ -40,6 +40,7 @@ public class GathererServer implements SmartLifecycle {
     private final IngestStore store;
     private final TokenCheck tokens;
     private final AtomicInteger connected = new AtomicInteger();
+    private final java.util.Set<Connection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private ExecutorService writers;
     private Scheduler writerScheduler;
     private volatile DisposableServer server;
@@ -73,7 +74,11 @@ public class GathererServer implements SmartLifecycle {
     private void onConnection(Connection connection) {
         connection.addHandlerLast(new LengthFieldBasedFrameDecoder(FrameCodec.MAX_FRAME_BYTES + 4, 0, 4, 0, 4, true));
         connected.incrementAndGet();
-        connection.onDispose(connected::decrementAndGet);
+        connections.add(connection);
+        connection.onDispose(() -> {
+            connected.decrementAndGet();
+            connections.remove(connection);
+        });
     }
 
     private Mono<Void> serve(NettyInbound in, NettyOutbound out) {
@@ -119,7 +124,12 @@ public class GathererServer implements SmartLifecycle {
     public void stop() {
         DisposableServer s = server;
         if (s != null) {
-            s.disposeNow(Duration.ofSeconds(10));
+            // Stop accepting, then cut the agents off: a batch being stored still commits (or
+            // rolls back) on its writer thread, and an agent that misses its ACK resends the
+            // batch to the next gatherer, which recognises it by sequence number.
+            s.dispose();
+            connections.forEach(Connection::dispose);
+            s.onDispose().block(Duration.ofSeconds(10));
             server = null;
         }
         if (writers != null) {
