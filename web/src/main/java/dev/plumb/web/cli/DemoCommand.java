@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -87,17 +86,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.println("plumb: serving on " + running.webUrl() + "/ — Ctrl-C to stop");
         out.flush();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                running.close();
-            } catch (Exception ignored) {
-                // shutting down anyway
-            } finally {
-                stopped.countDown();
-            }
-        }, "plumb-shutdown"));
-        stopped.await();
+        running.awaitShutdown();
         return 0;
     }
 

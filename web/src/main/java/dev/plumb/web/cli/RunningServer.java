@@ -5,24 +5,36 @@ import dev.plumb.gatherer.ingest.GathererServer;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * A started `plumb server`: embedded PostgreSQL (unless an external URL was given) plus the
- * Spring context with gatherer and web. The CLI, the demo and the end-to-end tests all start
- * the server through here, so they exercise the same path.
+ * Spring context with gatherer and web — or, for the split deployment, only one of the two
+ * roles (`plumb web`, `plumb gatherer`). The CLI, the demo, the container images and the
+ * end-to-end tests all start through here, so they exercise the same path.
  */
 public final class RunningServer implements AutoCloseable {
     private final EmbeddedDatabase embedded;
     private final ConfigurableApplicationContext context;
+    private final ServerRole role;
 
-    private RunningServer(EmbeddedDatabase embedded, ConfigurableApplicationContext context) {
+    private RunningServer(EmbeddedDatabase embedded, ConfigurableApplicationContext context, ServerRole role) {
         this.embedded = embedded;
         this.context = context;
+        this.role = role;
     }
 
     public static RunningServer start(ServerOptions options) throws IOException {
+        return start(options, ServerRole.ALL);
+    }
+
+    /**
+     * @param role which beans to run; the HTTP port (options.webPort) serves the UI for ALL and
+     *             WEB, and only actuator (health, metrics) for GATHERER
+     */
+    public static RunningServer start(ServerOptions options, ServerRole role) throws IOException {
         EmbeddedDatabase embedded = null;
         String url = options.dbUrl();
         String user = options.dbUser();
@@ -43,10 +55,10 @@ public final class RunningServer implements AutoCloseable {
             properties.put("plumb.gatherer.tokens", options.token());
         }
         try {
-            ConfigurableApplicationContext context = new SpringApplicationBuilder(PlumbServerApplication.class)
+            ConfigurableApplicationContext context = new SpringApplicationBuilder(role.application())
                     .properties(properties)
                     .run(options.springArgs().toArray(String[]::new));
-            return new RunningServer(embedded, context);
+            return new RunningServer(embedded, context, role);
         } catch (RuntimeException e) {
             if (embedded != null) {
                 embedded.close();
@@ -60,7 +72,11 @@ public final class RunningServer implements AutoCloseable {
     }
 
     public int gathererPort() {
-        return context.getBean(GathererServer.class).port();
+        GathererServer gatherer = context.getBeanProvider(GathererServer.class).getIfAvailable();
+        if (gatherer == null) {
+            throw new IllegalStateException("this process runs the " + role + " role, which has no gatherer");
+        }
+        return gatherer.port();
     }
 
     public String webUrl() {
@@ -69,6 +85,24 @@ public final class RunningServer implements AutoCloseable {
 
     public ConfigurableApplicationContext context() {
         return context;
+    }
+
+    /**
+     * Serves until the JVM is asked to stop (Ctrl-C, or SIGTERM from docker stop / the kubelet),
+     * then closes: graceful shutdown lets in-flight requests and batches finish.
+     */
+    public void awaitShutdown() throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                close();
+            } catch (Exception ignored) {
+                // shutting down anyway
+            } finally {
+                stopped.countDown();
+            }
+        }, "plumb-shutdown"));
+        stopped.await();
     }
 
     @Override

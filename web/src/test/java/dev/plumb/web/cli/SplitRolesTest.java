@@ -1,0 +1,82 @@
+package dev.plumb.web.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.plumb.agent.cli.AgentCli;
+import dev.plumb.web.support.TestDatabase;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The split deployment's two roles (what the container images run): each starts on its own
+ * against one external PostgreSQL, serves the probes the Helm chart points at, and runs only
+ * its own beans.
+ */
+class SplitRolesTest {
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void webRoleServesTheApiAndProbesWithoutAGatherer() throws Exception {
+        try (RunningServer web = RunningServer.start(externalDatabase(), ServerRole.WEB)) {
+            assertThat(status(web, "/api/sessions")).isEqualTo(200);
+            assertThat(status(web, "/actuator/health/readiness")).isEqualTo(200);
+            assertThat(status(web, "/actuator/health/liveness")).isEqualTo(200);
+            assertThatThrownBy(web::gathererPort).hasMessageContaining("WEB role, which has no gatherer");
+        }
+    }
+
+    @Test
+    void gathererRoleAcceptsAgentsAndServesOnlyActuator() throws Exception {
+        try (RunningServer gatherer = RunningServer.start(externalDatabase(), ServerRole.GATHERER)) {
+            try (Socket agent = new Socket()) {
+                agent.connect(new InetSocketAddress("localhost", gatherer.gathererPort()), 5000);
+            }
+            assertThat(status(gatherer, "/actuator/health/readiness")).isEqualTo(200);
+            assertThat(status(gatherer, "/actuator/health/liveness")).isEqualTo(200);
+            assertThat(status(gatherer, "/actuator/prometheus")).isEqualTo(200);
+            assertThat(status(gatherer, "/api/sessions")).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void rolesWithoutADatabaseSayWhatIsMissing() {
+        for (String role : List.of("web", "gatherer")) {
+            StringWriter err = new StringWriter();
+            CommandLine cli = AgentCli.newCommandLine(new PlumbCli()).setErr(new PrintWriter(err));
+            assertThat(cli.execute(role)).as(role).isEqualTo(2);
+            assertThat(err.toString()).contains(role + " needs a database: --db-url JDBC_URL (or PLUMB_DB_URL)");
+        }
+    }
+
+    @Test
+    void rolesHaveHelp() {
+        for (String role : List.of("web", "gatherer")) {
+            StringWriter out = new StringWriter();
+            CommandLine cli = AgentCli.newCommandLine(new PlumbCli()).setOut(new PrintWriter(out));
+            assertThat(cli.execute(role, "--help")).isZero();
+            assertThat(out.toString()).contains("Usage: plumb " + role, "--db-url", "PLUMB_DB_PASSWORD");
+        }
+    }
+
+    /** The test database stands in for the external PostgreSQL; ports 0 pick free ones. */
+    private static ServerOptions externalDatabase() {
+        var db = TestDatabase.get();
+        return new ServerOptions(0, 0, null, db.jdbcUrl(), db.user(), "", null, List.of());
+    }
+
+    private static int status(RunningServer server, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(server.webUrl() + path)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+}
