@@ -1,5 +1,6 @@
 package dev.plumb.webtest;
 
+import dev.plumb.gatherer.ingest.IngestStore;
 import dev.plumb.web.support.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,6 +14,7 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.client.ReactorResourceFactory;
 
 /**
@@ -24,7 +26,9 @@ import org.springframework.http.client.ReactorResourceFactory;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@ComponentScan({"dev.plumb.web.api", "dev.plumb.web.query", "dev.plumb.web.pages"})
+@ComponentScan({"dev.plumb.web.api", "dev.plumb.web.query", "dev.plumb.web.pages", "dev.plumb.web.imports",
+        "dev.plumb.web.export"})
+@Import(IngestStore.class)
 public class TestWebApp {
     @Bean
     ReactorResourceFactory privateReactorResources() {
@@ -64,5 +68,27 @@ public class TestWebApp {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    public static HttpResponse<byte[]> send(HttpRequest.Builder request) {
+        try {
+            return client.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** POSTs bytes as application/octet-stream. */
+    public static HttpResponse<byte[]> postBytes(String pathAndQuery, byte[] body) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + pathAndQuery))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    public static HttpResponse<byte[]> getBytes(String pathAndQuery) {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl() + pathAndQuery)).GET());
     }
 }

@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
@@ -41,14 +42,19 @@ public class IngestStore {
     }
 
     public OpenedSession openSession(Hello hello) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return upsertSession(c, hello);
+        }
+    }
+
+    private static OpenedSession upsertSession(Connection c, Hello hello) throws SQLException {
         String[] labels = new String[hello.labels().size() * 2];
         int i = 0;
         for (Map.Entry<String, String> e : hello.labels().entrySet()) {
             labels[i++] = e.getKey();
             labels[i++] = e.getValue();
         }
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("""
+        try (PreparedStatement ps = c.prepareStatement("""
                      INSERT INTO sessions (agent_session, host, service, deployment, pid, exe, labels, started_at)
                      VALUES (?, ?, ?, ?, ?, ?, jsonb_object(?::text[]), ?)
                      ON CONFLICT (agent_session) DO UPDATE SET last_seen_at = now()
@@ -64,6 +70,43 @@ public class IngestStore {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return new OpenedSession(rs.getLong(1), rs.getLong(2));
+            }
+        }
+    }
+
+    /**
+     * Stores a whole recording brought in from another tool (heaptrack, pprof) as one ended
+     * session, in ONE transaction: the session row, its stacks, allocations and frees. A file
+     * that fails anywhere leaves nothing behind. {@code hello.sessionId()} must be fresh, and
+     * {@code content} must be final (its endedAtMicros is the session's end); its stack ids are
+     * the importer's own, resolved to stored stacks here.
+     */
+    public long storeImportedSession(Hello hello, Batch content) throws SQLException, WireException {
+        if (!content.isFinal()) {
+            throw new IllegalArgumentException("an imported session must have an end time");
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                long sessionId = upsertSession(c, hello).id();
+                Map<Integer, Long> stackIds = new HashMap<>();
+                for (Batch.StackDef stack : content.stacks()) {
+                    stackIds.put(stack.stackId(), storeStack(c, stack));
+                }
+                copyAllocations(c, sessionId, content, stackIds);
+                copyFrees(c, sessionId, content);
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE sessions SET last_seq = ?, ended_at = ?, last_seen_at = now() WHERE id = ?")) {
+                    ps.setLong(1, content.seq());
+                    ps.setTimestamp(2, toTimestamp(content.endedAtMicros()));
+                    ps.setLong(3, sessionId);
+                    ps.executeUpdate();
+                }
+                c.commit();
+                return sessionId;
+            } catch (SQLException | WireException | RuntimeException e) {
+                c.rollback();
+                throw e;
             }
         }
     }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 /** `./plumb`: the whole product in one jar — server, demo and the agent commands. */
 @Command(name = "plumb", mixinStandardHelpOptions = true, version = "plumb 0.1.0",
         description = {"Plumb: find memory leaks in native programs, across a fleet.", ""},
-        subcommands = {DemoCommand.class, ServerCommand.class, WebCommand.class, GathererCommand.class, RunCommand.class},
+        subcommands = {DemoCommand.class, ServerCommand.class, WebCommand.class, GathererCommand.class,
+                RunCommand.class, ImportCommand.class},
         footer = {"", "Start with:  plumb demo"})
 public final class PlumbCli implements Callable<Integer> {
     @Spec

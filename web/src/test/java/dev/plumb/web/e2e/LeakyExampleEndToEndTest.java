@@ -2,25 +2,33 @@ package dev.plumb.web.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.plumb.agent.cli.AgentCli;
 import dev.plumb.agent.run.ProfiledRun;
 import dev.plumb.agent.ship.GathererAddress;
 import dev.plumb.agent.ship.SessionLabels;
+import dev.plumb.web.cli.PlumbCli;
 import dev.plumb.web.cli.RunningServer;
 import dev.plumb.web.cli.ServerOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -129,6 +137,52 @@ class LeakyExampleEndToEndTest {
         JsonNode session = get("/api/sessions/" + sessionId);
         assertThat(last.path("leakedBytes").asLong()).isEqualTo(session.path("bytesLeaked").asLong());
         assertThat(last.path("heapBytes").asLong()).isGreaterThanOrEqualTo(last.path("leakedBytes").asLong());
+    }
+
+    @Test
+    void pprofExportOfTheRealRunImportsBackWithTheSameTotals() throws Exception {
+        HttpResponse<byte[]> pprof = http.send(HttpRequest.newBuilder(URI.create(server.webUrl() + "/api/sessions/"
+                + sessionId + "/export?format=pprof")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(pprof.statusCode()).isEqualTo(200);
+        Path file = dataDir.resolve("leaky.pb.gz");
+        Files.write(file, pprof.body());
+
+        // through the CLI, as a user would: plumb import --server URL FILE
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = AgentCli.newCommandLine(new PlumbCli());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute("import", "--server", server.webUrl(), "--service", "leaky-roundtrip", file.toString());
+        assertThat(exit).as("stdout %s stderr %s", out, err).isZero();
+        Matcher url = Pattern.compile("Session:  http://localhost:\\d+/sessions/(\\d+)").matcher(out.toString());
+        assertThat(url.find()).as(out.toString()).isTrue();
+
+        JsonNode original = get("/api/sessions/" + sessionId);
+        JsonNode copy = get("/api/sessions/" + url.group(1));
+        for (String total : List.of("allocations", "frees", "bytesAllocated", "bytesFreed", "bytesLeaked")) {
+            assertThat(copy.path(total).asLong()).as(total).isEqualTo(original.path(total).asLong());
+        }
+        JsonNode top = get("/api/sessions/" + url.group(1) + "/leaks").path("items").path(0);
+        assertThat(top.path("frames").path(0).path("function").asString()).isEqualTo("remember_request_trace");
+        assertThat(top.path("bytesLeaked").asLong()).isEqualTo(REQUESTS * LEAK_PER_REQUEST);
+    }
+
+    @Test
+    void plumbImportNamesWhatIsWrongWithARejectedFile() throws Exception {
+        Path junk = dataDir.resolve("junk.bin");
+        Files.write(junk, new byte[] {1, 2, 3, 4});
+        StringWriter err = new StringWriter();
+        CommandLine cli = AgentCli.newCommandLine(new PlumbCli());
+        cli.setOut(new PrintWriter(new StringWriter()));
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("import", "--server", server.webUrl(), junk.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("junk.bin was not imported: unknown format");
+
+        assertThat(cli.execute("import", "--server", server.webUrl(), dataDir.resolve("missing.gz").toString())).isEqualTo(2);
+        assertThat(cli.execute("import", "--server", "ftp://x", junk.toString())).isEqualTo(2);
+        assertThat(cli.execute("import", "--server", "http://localhost:1", junk.toString())).isEqualTo(3);
+        assertThat(err.toString()).contains("cannot reach the Plumb server at http://localhost:1");
     }
 
     @Test
