@@ -6,7 +6,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /** The gatherer on its own, for split deployments (`plumb server` runs it together with web). */
-@SpringBootApplication(scanBasePackages = "dev.plumb.gatherer.ingest")
+@SpringBootApplication(scanBasePackages = {"dev.plumb.gatherer.ingest", "dev.plumb.gatherer.store"})
 public class GathererApplication {
     public static void main(String[] args) throws InterruptedException {
         ConfigurableApplicationContext context = SpringApplication.run(GathererApplication.class, args);

@@ -1,6 +1,6 @@
 package dev.plumb.webtest;
 
-import dev.plumb.gatherer.ingest.IngestStore;
+import dev.plumb.gatherer.store.IngestStore;
 import dev.plumb.web.support.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,5 +1,6 @@
 package dev.plumb.gatherer.ingest;
 
+import dev.plumb.gatherer.store.IngestStore;
 import dev.plumb.wire.Ack;
 import dev.plumb.wire.Batch;
 import dev.plumb.wire.ErrorCode;

@@ -1,5 +1,6 @@
 package dev.plumb.gatherer.ingest;
 
+import dev.plumb.gatherer.store.IngestStore;
 import dev.plumb.wire.ErrorCode;
 import dev.plumb.wire.ErrorFrame;
 import dev.plumb.wire.Frame;

@@ -2,6 +2,9 @@ package dev.plumb.gatherer.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static dev.plumb.gatherer.GathererFixtures.hello;
+import static dev.plumb.gatherer.GathererFixtures.sessionFilter;
+
 import dev.plumb.gatherer.GathererApplication;
 import dev.plumb.gatherer.db.EmbeddedDatabase;
 import dev.plumb.wire.Ack;
@@ -56,11 +59,6 @@ class GathererServerTest {
         db.close();
     }
 
-    static Hello hello(UUID session, String token) {
-        return new Hello(FrameCodec.PROTOCOL_VERSION, token, session, "host-1", "svc", "v1", 42, "/bin/svc",
-                System.currentTimeMillis() * 1000, Map.of("zone", "a"));
-    }
-
     static Batch batch(long seq, long firstAllocId, int allocs, boolean defineStack) {
         List<Batch.Alloc> a = new ArrayList<>();
         for (int i = 0; i < allocs; i++) {
@@ -113,10 +111,6 @@ class GathererServerTest {
             rs.next();
             return rs.getLong(1);
         }
-    }
-
-    static String sessionFilter(UUID session) {
-        return "session_id = (SELECT id FROM sessions WHERE agent_session = '" + session + "')";
     }
 
     @Test

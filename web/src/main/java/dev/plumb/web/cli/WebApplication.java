@@ -12,7 +12,7 @@ import org.springframework.context.annotation.FilterType;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@ComponentScan(basePackages = "dev.plumb.web",
+@ComponentScan(basePackages = {"dev.plumb.gatherer.store", "dev.plumb.web"},
         excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX, pattern = WebApplication.CLI_PACKAGE))
 public class WebApplication {
     /** Launchers and application classes: never components. */

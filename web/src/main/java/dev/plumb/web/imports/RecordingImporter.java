@@ -1,6 +1,6 @@
 package dev.plumb.web.imports;
 
-import dev.plumb.gatherer.ingest.IngestStore;
+import dev.plumb.gatherer.store.IngestStore;
 import dev.plumb.wire.Batch;
 import dev.plumb.wire.FrameCodec;
 import dev.plumb.wire.Hello;

@@ -1,4 +1,4 @@
-package dev.plumb.gatherer.ingest;
+package dev.plumb.gatherer.store;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;

@@ -1,7 +1,7 @@
-package dev.plumb.gatherer.ingest;
+package dev.plumb.gatherer.store;
 
-import static dev.plumb.gatherer.ingest.GathererServerTest.hello;
-import static dev.plumb.gatherer.ingest.GathererServerTest.sessionFilter;
+import static dev.plumb.gatherer.GathererFixtures.hello;
+import static dev.plumb.gatherer.GathererFixtures.sessionFilter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package dev.plumb.gatherer.ingest;
+package dev.plumb.gatherer.store;
 
 import dev.plumb.wire.Batch;
 import dev.plumb.wire.ErrorCode;
