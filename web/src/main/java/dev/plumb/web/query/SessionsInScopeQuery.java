@@ -1,7 +1,6 @@
 package dev.plumb.web.query;
 
 import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -30,7 +29,7 @@ public class SessionsInScopeQuery {
     /** Running sessions and those that ended at or after endedSince, at most limit. */
     public List<SessionRow> active(Instant endedSince, int limit) {
         MapSqlParameterSource params = new MapSqlParameterSource()
-                .addValue("endedSince", Timestamp.from(endedSince), Types.TIMESTAMP_WITH_TIMEZONE)
+                .addValue("endedSince", Timestamp.from(endedSince))
                 .addValue("limit", limit);
         return jdbc.query(ACTIVE, params, SessionRows.MAPPER);
     }
