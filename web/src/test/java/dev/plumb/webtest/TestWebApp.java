@@ -46,6 +46,8 @@ public class TestWebApp {
                             "spring.datasource.username=" + db.user(),
                             "spring.datasource.password=",
                             "spring.flyway.enabled=false",
+                            // tests run evaluations on demand, at times of their choosing
+                            "plumb.alerts.enabled=false",
                             "spring.main.banner-mode=off")
                     .run();
             Runtime.getRuntime().addShutdownHook(new Thread(context::close));
