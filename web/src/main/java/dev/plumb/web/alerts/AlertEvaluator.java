@@ -159,6 +159,7 @@ public class AlertEvaluator {
         Map<String, String> annotations = evidence.annotations(f.rule(), f.verdict(), external);
         Instant pendingSince = now;
         if (state.isEmpty()) {
+            log.debug("alert {} pending: {}", f.fingerprint(), annotations.get("summary"));
             alerts.pending(f.fingerprint(), f.rule().key(), f.labels(), annotations, now);
         } else if (AlertState.FIRING.equals(state.get().status())) {
             alerts.refresh(f.fingerprint(), annotations, now);
@@ -175,6 +176,7 @@ public class AlertEvaluator {
 
     private void end(AlertState s, Instant now, String external) {
         if (AlertState.PENDING.equals(s.status())) {
+            log.debug("alert {} no longer pending: {}", s.fingerprint(), s.annotations().get("summary"));
             alerts.delete(s.fingerprint());
             return;
         }
