@@ -123,4 +123,13 @@ class AlertsApiTest {
         assertThat(page.body()).contains("Rules").contains("/js/alerts.js").contains("Active alerts");
         assertThat(get("/js/alerts.js").statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void deployComparePageRendersWithItsInputsEscaped() {
+        HttpResponse<String> page = get("/services/%3Cb%3Esvc/compare?base=v1&target=%22v2");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("data-service=\"&lt;b&gt;svc\"").contains("value=\"&quot;v2\"")
+                .doesNotContain("<b>svc").contains("/js/deploy-compare.js");
+        assertThat(get("/js/deploy-compare.js").statusCode()).isEqualTo(200);
+    }
 }

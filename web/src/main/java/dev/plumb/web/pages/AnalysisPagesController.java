@@ -3,15 +3,21 @@ package dev.plumb.web.pages;
 import dev.plumb.web.alerts.AlertProperties;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.reactive.result.view.Rendering;
 import reactor.core.publisher.Mono;
 
-/** /alerts: rules (built-in and the user's, editable) and active alerts, from /api/alerts. */
+/**
+ * /alerts: rules (built-in and the user's, editable) and active alerts, from /api/alerts; and
+ * /services/{service}/compare: two deployments' leak rates per backtrace. Both pages fetch
+ * their data from the REST API in the browser.
+ */
 @Controller
-public class AlertsPageController {
+public class AnalysisPagesController {
     private final AlertProperties properties;
 
-    public AlertsPageController(AlertProperties properties) {
+    public AnalysisPagesController(AlertProperties properties) {
         this.properties = properties;
     }
 
@@ -23,6 +29,14 @@ public class AlertsPageController {
                 .modelAttribute("interval", Humanize.duration(properties.getEvaluationInterval()))
                 .modelAttribute("webhooks", receivers == 0 ? "no webhook (set plumb.alerts.webhook-urls)"
                         : receivers == 1 ? "1 webhook" : receivers + " webhooks")
+                .build());
+    }
+
+    @GetMapping("/services/{service}/compare")
+    public Mono<Rendering> compare(@PathVariable String service, @RequestParam(required = false) String base,
+            @RequestParam(required = false) String target) {
+        return Mono.just(Rendering.view("deploy-compare").modelAttribute("service", service)
+                .modelAttribute("base", base == null ? "" : base).modelAttribute("target", target == null ? "" : target)
                 .build());
     }
 }
