@@ -2,6 +2,7 @@ package dev.plumb.web.api;
 
 import dev.plumb.web.query.DeployComparisonQuery;
 import dev.plumb.web.query.DeploymentVerdictQuery;
+import dev.plumb.web.query.SessionsInScopeQuery;
 import java.util.List;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -20,10 +21,13 @@ import reactor.core.publisher.Mono;
 public class ServicesController {
     private final DeploymentVerdictQuery verdicts;
     private final DeployComparisonQuery comparisons;
+    private final SessionsInScopeQuery sessions;
 
-    public ServicesController(DeploymentVerdictQuery verdicts, DeployComparisonQuery comparisons) {
+    public ServicesController(DeploymentVerdictQuery verdicts, DeployComparisonQuery comparisons,
+            SessionsInScopeQuery sessions) {
         this.verdicts = verdicts;
         this.comparisons = comparisons;
+        this.sessions = sessions;
     }
 
     @GetMapping("/deployments/{deployment}/verdict")
@@ -31,8 +35,7 @@ public class ServicesController {
         return Blocking.call(() -> {
             var v = verdicts.verdict(service, deployment);
             if (v.hosts().isEmpty()) {
-                throw ApiException.notFound("no sessions of service '" + Params.clip(service) + "' deployment '"
-                        + Params.clip(deployment) + "'");
+                throw noSessions(service, deployment);
             }
             return DeploymentVerdictJson.of(service, deployment, v);
         });
@@ -45,9 +48,19 @@ public class ServicesController {
             throw ApiException.badRequest("compare needs base and target deployments, e.g. ?base=v1&target=v2");
         }
         return Blocking.call(() -> {
+            for (String deployment : List.of(base, target)) {
+                if (sessions.ofDeployment(service, deployment, 1).isEmpty()) {
+                    throw noSessions(service, deployment);
+                }
+            }
             List<StackComparisonJson> rows = comparisons.compare(service, base, target).stream()
                     .map(StackComparisonJson::of).toList();
             return new Items<>(rows);
         });
+    }
+
+    private static ApiException noSessions(String service, String deployment) {
+        return ApiException.notFound("no sessions of service '" + Params.clip(service) + "' deployment '"
+                + Params.clip(deployment) + "'");
     }
 }

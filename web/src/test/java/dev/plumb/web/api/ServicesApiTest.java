@@ -107,6 +107,8 @@ class ServicesApiTest {
     void unknownDeploymentOrMissingParametersAreJsonErrors() {
         assertThat(json(get("/api/services/" + SERVICE + "/deployments/nope/verdict"), 404).get("error").asString())
                 .contains("no sessions");
+        assertThat(json(get("/api/services/" + SERVICE + "/compare?base=v1&target=nope"), 404).get("error").asString())
+                .contains("deployment 'nope'");
         assertThat(json(get("/api/services/" + SERVICE + "/compare?base=v1"), 400).get("error").asString())
                 .contains("base and target");
     }
