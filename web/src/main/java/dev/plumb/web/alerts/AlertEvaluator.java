@@ -77,7 +77,7 @@ public class AlertEvaluator {
 
     @EventListener(ApplicationReadyEvent.class)
     public synchronized void start() {
-        if (!properties.isEnabled() || timer != null) {
+        if (!properties.enabled() || timer != null) {
             return;
         }
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -85,7 +85,7 @@ public class AlertEvaluator {
             t.setDaemon(true);
             return t;
         });
-        long every = Math.max(10, properties.getEvaluationInterval().toMillis());
+        long every = Math.max(10, properties.evaluationInterval().toMillis());
         timer.scheduleWithFixedDelay(this::evaluateLogged, every, every, TimeUnit.MILLISECONDS);
     }
 
@@ -108,13 +108,13 @@ public class AlertEvaluator {
 
     /** One evaluation at time now; public so tests and operators can run one on demand. */
     public synchronized void evaluate(Instant now) {
-        List<SessionRow> active = sessions.active(now.minus(properties.getEndedGrace()), MAX_SESSIONS);
+        List<SessionRow> active = sessions.active(now.minus(properties.endedGrace()), MAX_SESSIONS);
         if (active.size() == MAX_SESSIONS) {
             log.warn("more than {} active processes; evaluating the first {}", MAX_SESSIONS, MAX_SESSIONS);
         }
         List<SessionVerdict> judged = new ArrayList<>(active.size());
         for (SessionRow s : active) {
-            verdicts.verdict(s, properties.getWindow()).ifPresent(judged::add);
+            verdicts.verdict(s, properties.window()).ifPresent(judged::add);
         }
         gauges.update(judged, leaked.leakedBytes(active.stream().map(SessionRow::id).toList()));
         Map<String, Finding> holding = findings(judged);
@@ -192,7 +192,7 @@ public class AlertEvaluator {
 
     /** plumb.alerts.external-url, else this server's own address. */
     public String externalUrl() {
-        String configured = properties.getExternalUrl();
+        String configured = properties.externalUrl();
         if (configured != null && !configured.isBlank()) {
             return configured.endsWith("/") ? configured.substring(0, configured.length() - 1) : configured;
         }

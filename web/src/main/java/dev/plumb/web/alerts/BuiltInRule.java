@@ -15,14 +15,14 @@ public class BuiltInRule {
     private final AlertProperties.DefaultRule settings;
 
     public BuiltInRule(AlertProperties properties) {
-        this.settings = properties.getDefaultRule();
+        this.settings = properties.defaultRule();
     }
 
     public AlertRule rule() {
-        long limit = settings.getMemoryLimit() == null ? 0 : settings.getMemoryLimit().toBytes();
-        Duration maxTtl = settings.getMaxTimeToLimit();
-        return new AlertRule(null, NAME, null, null, null, settings.getMinSlopeBytesPerSecond(), settings.getMinR2(),
+        long limit = settings.memoryLimit() == null ? 0 : settings.memoryLimit().toBytes();
+        Duration maxTtl = settings.maxTimeToLimit();
+        return new AlertRule(null, NAME, null, null, null, settings.minSlopeBytesPerSecond(), settings.minR2(),
                 limit > 0 ? limit : null, limit > 0 && maxTtl != null ? maxTtl.toSeconds() : null,
-                settings.getFor().toSeconds(), settings.isEnabled(), true);
+                settings.forDuration().toSeconds(), settings.enabled(), true);
     }
 }

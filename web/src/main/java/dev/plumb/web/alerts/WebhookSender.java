@@ -31,16 +31,16 @@ public class WebhookSender {
         this.properties = properties;
         this.json = json;
         HttpClient http = HttpClient.create()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.getWebhookTimeout().toMillis())
-                .responseTimeout(properties.getWebhookTimeout());
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.webhookTimeout().toMillis())
+                .responseTimeout(properties.webhookTimeout());
         this.client = WebClient.builder().clientConnector(new ReactorClientHttpConnector(http)).build();
     }
 
     /** @param onDelivered run once per receiver that accepted the message */
     public void send(AlertmanagerMessage message, Runnable onDelivered) {
         byte[] body = json.writeValueAsBytes(message);
-        Duration timeout = properties.getWebhookTimeout();
-        for (String url : properties.getWebhookUrls()) {
+        Duration timeout = properties.webhookTimeout();
+        for (String url : properties.webhookUrls()) {
             if (url == null || url.isBlank()) {
                 continue;
             }
@@ -50,7 +50,7 @@ public class WebhookSender {
                     .retrieve()
                     .toBodilessEntity()
                     .timeout(timeout)
-                    .retryWhen(Retry.backoff(properties.getWebhookRetries(), properties.getWebhookBackoff())
+                    .retryWhen(Retry.backoff(properties.webhookRetries(), properties.webhookBackoff())
                             .maxBackoff(Duration.ofMinutes(1))
                             .filter(WebhookSender::worthRetrying))
                     .subscribe(ok -> onDelivered.run(),

@@ -23,10 +23,10 @@ public class AnalysisPagesController {
 
     @GetMapping("/alerts")
     public Mono<Rendering> alerts() {
-        int receivers = (int) properties.getWebhookUrls().stream().filter(u -> u != null && !u.isBlank()).count();
+        int receivers = (int) properties.webhookUrls().stream().filter(u -> u != null && !u.isBlank()).count();
         return Mono.just(Rendering.view("alerts")
-                .modelAttribute("window", Humanize.duration(properties.getWindow()))
-                .modelAttribute("interval", Humanize.duration(properties.getEvaluationInterval()))
+                .modelAttribute("window", Humanize.duration(properties.window()))
+                .modelAttribute("interval", Humanize.duration(properties.evaluationInterval()))
                 .modelAttribute("webhooks", receivers == 0 ? "no webhook (set plumb.alerts.webhook-urls)"
                         : receivers == 1 ? "1 webhook" : receivers + " webhooks")
                 .build());
