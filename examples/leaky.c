@@ -7,7 +7,10 @@
  *   record_latency_sample()  bounded: ring of 32 x 16384 bytes (grows, then plateaus)
  *   parse_request()          temporaries: 3 buffers (256..3584 bytes) freed before return
  *
- * Usage: leaky [--requests N] [--interval-ms M]   (defaults 2000 and 10; 0 = no sleep)
+ * Usage: leaky [--requests N] [--interval-ms M] [--fixed]   (defaults 2000 and 10; 0 = no sleep)
+ *
+ * --fixed is the "fixed build": each request's trace is freed when the request ends, so
+ * remember_request_trace no longer leaks (the startup block and the ring stay as they are).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +38,7 @@ static struct trace *traces;
 static char *ring[RING_SLOTS];
 static int ring_count, ring_head;
 static volatile unsigned long sink; /* keeps the compiler from eliding buffers */
+static int fixed; /* --fixed: free each request's trace at the end of the request */
 
 /* Each behaviour calls malloc itself so its innermost frame names it. */
 static void die_oom(void) {
@@ -90,11 +94,21 @@ static void record_latency_sample(int i) {
     }
 }
 
+/* The fix: the request is done, so its trace node is released. */
+static void forget_request_trace(void) {
+    struct trace *t = traces;
+    traces = t->next;
+    free(t);
+}
+
 static void handle_request(int i) {
     parse_request(i);
     remember_request_trace(i);
     if (i % SAMPLE_EVERY == 0) {
         record_latency_sample(i);
+    }
+    if (fixed) {
+        forget_request_trace();
     }
 }
 
@@ -124,8 +138,10 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[a], "--interval-ms") == 0) {
             interval_ms = parse_arg(argv[a], argv[a + 1]);
             a++;
+        } else if (strcmp(argv[a], "--fixed") == 0) {
+            fixed = 1;
         } else {
-            fprintf(stderr, "usage: leaky [--requests N] [--interval-ms M]\n");
+            fprintf(stderr, "usage: leaky [--requests N] [--interval-ms M] [--fixed]\n");
             return 64;
         }
     }
@@ -139,6 +155,6 @@ int main(int argc, char **argv) {
     long samples = (requests + SAMPLE_EVERY - 1) / SAMPLE_EVERY;
     long ring_bytes = (samples < RING_SLOTS ? samples : RING_SLOTS) * (long)SAMPLE_BYTES;
     printf("leaky: requests=%ld leaked_request_bytes=%ld startup_bytes=%d bounded_bytes=%ld\n",
-           requests, requests * (long)TRACE_BYTES, CONFIG_BYTES, ring_bytes);
+           requests, fixed ? 0L : requests * (long)TRACE_BYTES, CONFIG_BYTES, ring_bytes);
     return 0; /* config, traces and ring stay allocated on purpose */
 }

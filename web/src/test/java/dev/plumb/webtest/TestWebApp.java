@@ -27,7 +27,7 @@ import org.springframework.http.client.ReactorResourceFactory;
 @SpringBootConfiguration
 @EnableAutoConfiguration
 @ComponentScan({"dev.plumb.web.api", "dev.plumb.web.query", "dev.plumb.web.pages", "dev.plumb.web.imports",
-        "dev.plumb.web.export"})
+        "dev.plumb.web.export", "dev.plumb.web.alerts"})
 @Import(IngestStore.class)
 public class TestWebApp {
     @Bean
@@ -50,6 +50,8 @@ public class TestWebApp {
                             "spring.datasource.username=" + db.user(),
                             "spring.datasource.password=",
                             "spring.flyway.enabled=false",
+                            // tests run evaluations on demand, at times of their choosing
+                            "plumb.alerts.enabled=false",
                             "spring.main.banner-mode=off")
                     .run();
             Runtime.getRuntime().addShutdownHook(new Thread(context::close));
@@ -58,10 +60,24 @@ public class TestWebApp {
         return "http://localhost:" + port;
     }
 
+    /** The running context, e.g. to run an alert evaluation on demand. */
+    public static ConfigurableApplicationContext context() {
+        baseUrl();
+        return context;
+    }
+
     public static HttpResponse<String> get(String pathAndQuery) {
+        return send("GET", pathAndQuery, null);
+    }
+
+    /** A request with an optional JSON body. */
+    public static HttpResponse<String> send(String method, String pathAndQuery, String jsonBody) {
+        HttpRequest.BodyPublisher body = jsonBody == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(jsonBody);
         try {
             return client.send(HttpRequest.newBuilder(URI.create(baseUrl() + pathAndQuery))
-                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Content-Type", "application/json")
+                    .timeout(Duration.ofSeconds(30)).method(method, body).build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -54,10 +54,25 @@ public final class LeakVerdict {
      * @param slopeBytesPerSec least-squares slope over the whole series, bytes per second
      * @param r2              coefficient of determination of that fit, 0..1 (0 for a flat series)
      * @param tailSlopeBytesPerSec least-squares slope over the last 30% of the span
+     * @param slopeStdErrorBytesPerSec standard error of the slope (see {@link SlopeFit})
+     * @param lastBytes       the series' last value: what is retained at the end of the window
      */
-    public record Result(Kind kind, double slopeBytesPerSec, double r2, double tailSlopeBytesPerSec) {
+    public record Result(Kind kind, double slopeBytesPerSec, double r2, double tailSlopeBytesPerSec,
+            double slopeStdErrorBytesPerSec, long lastBytes) {
         public String verdict() {
             return kind.label();
+        }
+
+        /**
+         * Seconds until the retained bytes reach limitBytes at the fitted slope, for a linear
+         * leak only (a bounded or startup series is not projected to grow): see
+         * {@link TimeToLimit}. Empty when not linear or no limit.
+         */
+        public java.util.OptionalDouble secondsToLimit(long limitBytes) {
+            if (kind != Kind.LINEAR) {
+                return java.util.OptionalDouble.empty();
+            }
+            return TimeToLimit.seconds(lastBytes, slopeBytesPerSec, limitBytes);
         }
     }
 
@@ -82,13 +97,13 @@ public final class LeakVerdict {
         }
         int n = tMillis.length;
         if (n < 3) {
-            return new Result(Kind.NOISE, 0, 0, 0);
+            return new Result(Kind.NOISE, 0, 0, 0, 0, n == 0 ? 0 : bytes[n - 1]);
         }
         long t0 = tMillis[0];
         long span = tMillis[n - 1] - t0;
-        Fit all = fit(tMillis, bytes, 0, n);
+        SlopeFit all = SlopeFit.of(tMillis, bytes, 0, n);
         if (span <= 0) {
-            return new Result(Kind.NOISE, 0, 0, 0);
+            return new Result(Kind.NOISE, 0, 0, 0, 0, n == 0 ? 0 : bytes[n - 1]);
         }
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
@@ -104,12 +119,14 @@ public final class LeakVerdict {
         while (tailFrom > 0 && tMillis[tailFrom - 1] >= tailStart) {
             tailFrom--;
         }
-        Fit tail = fit(tMillis, bytes, tailFrom, n);
-        double slope = all.slopePerMs * 1000;
-        double tailSlope = tail.slopePerMs * 1000;
+        SlopeFit tail = SlopeFit.of(tMillis, bytes, tailFrom, n);
+        double slope = all.slopePerSecond();
+        double tailSlope = tail.slopePerSecond();
+        double stdError = all.slopeStdErrorPerSecond();
+        long last = bytes[n - 1];
 
         if (range < TINY_RANGE_BYTES) {
-            return new Result(Kind.NOISE, slope, all.r2, tailSlope);
+            return new Result(Kind.NOISE, slope, all.r2(), tailSlope, stdError, last);
         }
 
         // Head: the value at the end of the first 10% (last point inside it), and how much the
@@ -129,11 +146,11 @@ public final class LeakVerdict {
         // headLast < n - 1 so that "flat afterwards" is judged on real points after the head
         boolean flatAfterHead = headLast < n - 1 && afterMax - afterMin <= FLAT_SHARE * range;
         if (grewInHead && flatAfterHead) {
-            return new Result(Kind.STARTUP, slope, all.r2, tailSlope);
+            return new Result(Kind.STARTUP, slope, all.r2(), tailSlope, stdError, last);
         }
 
-        if (slope > 0 && all.r2 >= LINEAR_MIN_R2 && tailSlope >= TAIL_RATE_SHARE * slope) {
-            return new Result(Kind.LINEAR, slope, all.r2, tailSlope);
+        if (slope > 0 && all.r2() >= LINEAR_MIN_R2 && tailSlope >= TAIL_RATE_SHARE * slope) {
+            return new Result(Kind.LINEAR, slope, all.r2(), tailSlope, stdError, last);
         }
 
         double tailMean = 0;
@@ -141,46 +158,11 @@ public final class LeakVerdict {
             tailMean += bytes[i];
         }
         tailMean /= n - tailFrom;
-        boolean tailFlat = Math.abs(tail.slopePerMs) * span <= FLAT_SHARE * range;
+        boolean tailFlat = Math.abs(tail.slopePerMs()) * span <= FLAT_SHARE * range;
         boolean roseFirst = tailMean - bytes[0] >= BOUNDED_RISE_SHARE * range;
         if (tailFlat && roseFirst) {
-            return new Result(Kind.BOUNDED, slope, all.r2, tailSlope);
+            return new Result(Kind.BOUNDED, slope, all.r2(), tailSlope, stdError, last);
         }
-        return new Result(Kind.NOISE, slope, all.r2, tailSlope);
-    }
-
-    private record Fit(double slopePerMs, double r2) {
-    }
-
-    /** Ordinary least squares of bytes on time over [from, to); times shifted to t[from]. */
-    private static Fit fit(long[] t, long[] b, int from, int to) {
-        int n = to - from;
-        if (n < 2) {
-            return new Fit(0, 0);
-        }
-        double meanT = 0;
-        double meanB = 0;
-        for (int i = from; i < to; i++) {
-            meanT += t[i] - t[from];
-            meanB += b[i];
-        }
-        meanT /= n;
-        meanB /= n;
-        double sTT = 0;
-        double sTB = 0;
-        double sBB = 0;
-        for (int i = from; i < to; i++) {
-            double dt = t[i] - t[from] - meanT;
-            double db = b[i] - meanB;
-            sTT += dt * dt;
-            sTB += dt * db;
-            sBB += db * db;
-        }
-        if (sTT == 0) {
-            return new Fit(0, 0);
-        }
-        double slope = sTB / sTT;
-        double r2 = sBB == 0 ? 0 : (sTB * sTB) / (sTT * sBB);
-        return new Fit(slope, Math.max(0, Math.min(1, r2)));
+        return new Result(Kind.NOISE, slope, all.r2(), tailSlope, stdError, last);
     }
 }

@@ -41,6 +41,11 @@ final class ApiErrors {
         }
         if (ex instanceof ServerWebInputException input) {
             String reason = input.getReason() == null ? "bad request" : input.getReason();
+            if (input.getCause() instanceof org.springframework.core.codec.DecodingException bad
+                    && bad.getMostSpecificCause().getMessage() != null) {
+                // e.g. a malformed JSON body: say where, without echoing the body itself
+                reason += ": " + Params.clip(firstLine(bad.getMostSpecificCause().getMessage()));
+            }
             return new Mapped(input.getStatusCode(), new ApiError(reason + " (" + method + " " + path + ")"));
         }
         if (ex instanceof ResponseStatusException rse) {

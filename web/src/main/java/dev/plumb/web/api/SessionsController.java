@@ -7,7 +7,6 @@ import dev.plumb.web.query.SessionByIdQuery;
 import dev.plumb.web.query.SessionListQuery;
 import dev.plumb.web.query.SessionTimeRangeQuery;
 import dev.plumb.web.query.SessionTotalsQuery;
-import java.util.concurrent.Callable;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -15,7 +14,6 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * /api/sessions and what hangs off one session: totals, the leak table, the memory graph.
@@ -51,14 +49,14 @@ public class SessionsController {
             @RequestParam(required = false) String offset) {
         int lim = Params.intInRange("limit", limit, 100, 1, MAX_PAGE);
         long off = Params.nonNegativeLong("offset", offset, 0);
-        return blocking(() -> new SessionPageJson(
+        return Blocking.call(() -> new SessionPageJson(
                 list.list(lim, off).stream().map(SessionJson::of).toList(), list.count(), lim, off));
     }
 
     @GetMapping("/{id}")
     public Mono<SessionDetailJson> session(@PathVariable String id) {
         long sid = Params.sessionId(id);
-        return blocking(() -> byId.find(sid)
+        return Blocking.call(() -> byId.find(sid)
                 .map(s -> SessionDetailJson.of(s, totals.totals(sid)))
                 .orElseThrow(() -> notFound(sid)));
     }
@@ -83,7 +81,7 @@ public class SessionsController {
                 Params.regex("function", function),
                 Params.intInRange("limit", limit, LeakFilter.DEFAULT_LIMIT, 1, MAX_LEAK_GROUPS));
         int seriesPoints = Params.intInRange("points", points, LeakReportQuery.DEFAULT_SERIES_POINTS, 3, 500);
-        return blocking(() -> leaks.find(sid, filter, seriesPoints)
+        return Blocking.call(() -> leaks.find(sid, filter, seriesPoints)
                 .map(reports -> new Items<>(reports.stream().map(LeakJson::of).toList()))
                 .orElseThrow(() -> notFound(sid)));
     }
@@ -92,16 +90,12 @@ public class SessionsController {
     public Mono<Items<MemoryJson>> memory(@PathVariable String id, @RequestParam(required = false) String points) {
         long sid = Params.sessionId(id);
         int n = Params.intInRange("points", points, 200, 2, MAX_POINTS);
-        return blocking(() -> timeRange.find(sid)
+        return Blocking.call(() -> timeRange.find(sid)
                 .map(range -> new Items<>(memory.memory(sid, range, n).stream().map(MemoryJson::of).toList()))
                 .orElseThrow(() -> notFound(sid)));
     }
 
     private static ApiException notFound(long sid) {
         return ApiException.notFound("session " + sid + " not found");
-    }
-
-    private static <T> Mono<T> blocking(Callable<T> call) {
-        return Mono.fromCallable(call).subscribeOn(Schedulers.boundedElastic());
     }
 }

@@ -1,0 +1,42 @@
+package dev.plumb.web.pages;
+
+import dev.plumb.web.alerts.AlertProperties;
+import org.springframework.stereotype.Controller;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.reactive.result.view.Rendering;
+import reactor.core.publisher.Mono;
+
+/**
+ * /alerts: rules (built-in and the user's, editable) and active alerts, from /api/alerts; and
+ * /services/{service}/compare: two deployments' leak rates per backtrace. Both pages fetch
+ * their data from the REST API in the browser.
+ */
+@Controller
+public class AnalysisPagesController {
+    private final AlertProperties properties;
+
+    public AnalysisPagesController(AlertProperties properties) {
+        this.properties = properties;
+    }
+
+    @GetMapping("/alerts")
+    public Mono<Rendering> alerts() {
+        int receivers = (int) properties.webhookUrls().stream().filter(u -> u != null && !u.isBlank()).count();
+        return Mono.just(Rendering.view("alerts")
+                .modelAttribute("window", Humanize.duration(properties.window()))
+                .modelAttribute("interval", Humanize.duration(properties.evaluationInterval()))
+                .modelAttribute("webhooks", receivers == 0 ? "no webhook (set plumb.alerts.webhook-urls)"
+                        : receivers == 1 ? "1 webhook" : receivers + " webhooks")
+                .build());
+    }
+
+    @GetMapping("/services/{service}/compare")
+    public Mono<Rendering> compare(@PathVariable String service, @RequestParam(required = false) String base,
+            @RequestParam(required = false) String target) {
+        return Mono.just(Rendering.view("deploy-compare").modelAttribute("service", service)
+                .modelAttribute("base", base == null ? "" : base).modelAttribute("target", target == null ? "" : target)
+                .build());
+    }
+}
