@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.context.annotation.ClassPathScanningCandidateComponentProvider;
 import org.springframework.core.type.filter.AnnotationTypeFilter;
 import picocli.CommandLine;
@@ -82,11 +83,26 @@ final class AppSettings {
             if (!type.isRecord()) {
                 throw new AssertionError(type + ": configuration properties are records here; teach AppSettings other shapes");
             }
-            for (RecordComponent component : type.getRecordComponents()) {
-                keys.add(prefix + "." + kebab(component.getName()));
-            }
+            addRecordKeys(prefix, type, keys);
         }
         return keys;
+    }
+
+    /** A nested record (e.g. plumb.alerts.default-rule) contributes its own keys under its name. */
+    private static void addRecordKeys(String prefix, Class<?> type, Set<String> keys) {
+        RecordComponent[] components = type.getRecordComponents();
+        java.lang.reflect.Parameter[] parameters = canonicalConstructor(type, components).getParameters();
+        for (int i = 0; i < components.length; i++) {
+            RecordComponent component = components[i];
+            // @Name targets constructor parameters, where binding reads it
+            Name renamed = parameters[i].getAnnotation(Name.class);
+            String key = prefix + "." + (renamed != null ? renamed.value() : kebab(component.getName()));
+            if (component.getType().isRecord() && component.getType().getName().startsWith("dev.plumb.")) {
+                addRecordKeys(key, component.getType(), keys);
+            } else {
+                keys.add(key);
+            }
+        }
     }
 
     /** PLUMB_* variables read by picocli defaults (${env:…}), System.getenv or logback (${…:-}). */
@@ -127,6 +143,14 @@ final class AppSettings {
 
     private static String kebab(String camel) {
         return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
+    }
+
+    private static java.lang.reflect.Constructor<?> canonicalConstructor(Class<?> type, RecordComponent[] components) {
+        try {
+            return type.getDeclaredConstructor(Stream.of(components).map(RecordComponent::getType).toArray(Class<?>[]::new));
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Class<?> load(String name) {
