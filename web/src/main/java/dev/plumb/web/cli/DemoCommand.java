@@ -1,5 +1,6 @@
 package dev.plumb.web.cli;
 
+import dev.plumb.web.pages.Humanize;
 import dev.plumb.agent.run.ProfiledRun;
 import dev.plumb.agent.ship.GathererAddress;
 import dev.plumb.agent.ship.SessionLabels;
@@ -113,8 +114,8 @@ public final class DemoCommand implements Callable<Integer> {
         } else {
             out.printf("Top leak: %s — %s in %,d allocations still alive at exit (%s, %s/s)%n",
                     top.path("frames").path(0).path("function").asString(),
-                    Bytes.human(top.path("bytesLeaked").asLong()), top.path("count").asLong(),
-                    top.path("verdict").asString(), Bytes.human((long) top.path("slope").asDouble()));
+                    Humanize.bytes(top.path("bytesLeaked").asLong()), top.path("count").asLong(),
+                    top.path("verdict").asString(), Humanize.bytes((long) top.path("slope").asDouble()));
         }
         out.println();
         out.flush();

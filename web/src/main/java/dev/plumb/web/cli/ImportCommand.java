@@ -1,5 +1,6 @@
 package dev.plumb.web.cli;
 
+import dev.plumb.web.pages.Humanize;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
@@ -100,8 +101,8 @@ public final class ImportCommand implements Callable<Integer> {
         long session = body.path("session").asLong();
         out.println("Session:  " + base.resolve("/sessions/" + session));
         out.println("Imported: " + body.path("format").asString() + ", " + body.path("allocations").asLong()
-                + " allocations, peak " + Bytes.human(body.path("peakBytes").asLong()) + ", leaked "
-                + Bytes.human(body.path("bytesLeaked").asLong()));
+                + " allocations, peak " + Humanize.bytes(body.path("peakBytes").asLong()) + ", leaked "
+                + Humanize.bytes(body.path("bytesLeaked").asLong()));
         out.flush();
         return 0;
     }
