@@ -189,6 +189,7 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
         try {
             finish(System.currentTimeMillis() * 1000);
             disconnect();
+            symbolizer.close();
         } finally {
             lock.unlock();
         }
@@ -221,9 +222,13 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
         long[] addresses = nativeStacks.getOrDefault(nativeStackId, new long[0]);
         List<Batch.StackFrame> frames = new ArrayList<>(addresses.length);
         for (int i = 0; i < addresses.length && frames.size() < FrameCodec.MAX_STACK_DEPTH; i++) {
-            // Every captured address, the first included, is a return address: look up the call.
-            ResolvedFrame f = symbolizer.resolve(addresses[i], false);
-            frames.add(new Batch.StackFrame(f.function(), f.module(), f.file(), f.line()));
+            // Every captured address, the first included, is a return address: look up the call,
+            // and list the functions inlined at it before the one that contains it.
+            for (ResolvedFrame f : symbolizer.resolveInlined(addresses[i])) {
+                if (frames.size() < FrameCodec.MAX_STACK_DEPTH) {
+                    frames.add(new Batch.StackFrame(f.function(), f.module(), f.file(), f.line()));
+                }
+            }
         }
         if (frames.isEmpty()) {
             frames.add(new Batch.StackFrame("[unknown]", "?", "", 0));

@@ -3,8 +3,10 @@ package dev.plumb.agent.symbols;
 import dev.plumb.agent.capture.ModuleInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -12,8 +14,11 @@ import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
- * Resolves runtime addresses of one captured process to function names, using the module
- * table the capture library sent and the ELF symbol tables of the files on this machine.
+ * Resolves runtime addresses of one captured process to frames (function, module, file,
+ * line), using the module table the capture library sent, the ELF symbol tables of the files
+ * on this machine, and their DWARF through binutils ({@link SourceLines}) for source lines,
+ * inlined frames and demangled names. Without binutils or debug info, names come from the
+ * symbol tables alone (demangled when c++filt is there).
  *
  * <p>Each file's symbols are parsed once (shared across modules with the same path and
  * build-id) and each distinct address is resolved once. Adding a module that overlaps a known one replaces it
@@ -24,10 +29,11 @@ public final class Symbolizer {
     /** Modules by start address (unsigned order); ranges never overlap. */
     private final TreeMap<Long, ModuleInfo> modules = new TreeMap<>(Long::compareUnsigned);
     private final Map<String, ElfSymbols> symbolsByPath = new HashMap<>();
-    private final Map<Long, ResolvedFrame> innermostCache = new HashMap<>();
-    private final Map<Long, ResolvedFrame> callerCache = new HashMap<>();
+    private final Map<Long, List<ResolvedFrame>> innermostCache = new HashMap<>();
+    private final Map<Long, List<ResolvedFrame>> callerCache = new HashMap<>();
     private final Function<Path, ElfSymbols> loader;
     private final Path debugRoot;
+    private final SourceLines lines;
 
     /** Default symbol source: the module files themselves, debug files under /usr/lib/debug. */
     public Symbolizer() {
@@ -44,8 +50,18 @@ public final class Symbolizer {
      * {@code <debugRoot>/.build-id/<first 2 hex>/<rest>.debug}.
      */
     public Symbolizer(Function<Path, ElfSymbols> loader, Path debugRoot) {
+        this(loader, debugRoot, new SourceLines());
+    }
+
+    Symbolizer(Function<Path, ElfSymbols> loader, Path debugRoot, SourceLines lines) {
         this.loader = Objects.requireNonNull(loader, "loader");
         this.debugRoot = Objects.requireNonNull(debugRoot, "debugRoot");
+        this.lines = Objects.requireNonNull(lines, "lines");
+    }
+
+    /** Stops the helper processes (addr2line, c++filt); the symbolizer stays usable without them. */
+    public synchronized void close() {
+        lines.close();
     }
 
     /** Registers a module; re-adding an identical module is a no-op. */
@@ -81,26 +97,50 @@ public final class Symbolizer {
      * instruction (not whatever follows it) decides the function.
      */
     public synchronized ResolvedFrame resolve(long returnAddress, boolean innermost) {
-        Map<Long, ResolvedFrame> cache = innermost ? innermostCache : callerCache;
-        ResolvedFrame cached = cache.get(returnAddress);
+        List<ResolvedFrame> chain = resolveChain(returnAddress, innermost);
+        return chain.get(chain.size() - 1);
+    }
+
+    /**
+     * All frames at a return address: functions inlined into the call site come first, the
+     * function that really contains the call last. Never empty.
+     */
+    public synchronized List<ResolvedFrame> resolveInlined(long returnAddress) {
+        return resolveChain(returnAddress, false);
+    }
+
+    private List<ResolvedFrame> resolveChain(long address, boolean innermost) {
+        Map<Long, List<ResolvedFrame>> cache = innermost ? innermostCache : callerCache;
+        List<ResolvedFrame> cached = cache.get(address);
         if (cached == null) {
-            cached = compute(returnAddress, innermost);
-            cache.put(returnAddress, cached);
+            cached = compute(address, innermost);
+            cache.put(address, cached);
         }
         return cached;
     }
 
-    private ResolvedFrame compute(long address, boolean innermost) {
+    private List<ResolvedFrame> compute(long address, boolean innermost) {
         Optional<ModuleInfo> module = moduleAt(address);
         if (module.isEmpty()) {
-            return new ResolvedFrame("0x" + Long.toHexString(address), "?", "", 0);
+            return List.of(new ResolvedFrame("0x" + Long.toHexString(address), "?", "", 0));
         }
         ModuleInfo m = module.get();
         long relative = address - m.loadBias();
         long lookupAt = innermost ? relative : relative - 1;
         ElfSymbols symbols = symbolsByPath.computeIfAbsent(m.path() + "\0" + m.buildIdHex(), k -> load(m));
-        String function = symbols.lookup(lookupAt).orElse("0x" + Long.toHexString(relative));
-        return new ResolvedFrame(function, basename(m.path()), "", 0);
+        String symbolName = symbols.lookup(lookupAt).map(lines::demangle).orElse("0x" + Long.toHexString(relative));
+        String moduleName = basename(m.path());
+        List<SourceLines.SourceFrame> source = m.path().startsWith("/")
+                ? lines.lookup(Path.of(m.path()), lookupAt) : List.of();
+        if (source.isEmpty()) {
+            return List.of(new ResolvedFrame(symbolName, moduleName, "", 0));
+        }
+        List<ResolvedFrame> chain = new ArrayList<>(source.size());
+        for (SourceLines.SourceFrame f : source) {
+            chain.add(new ResolvedFrame(f.function() != null ? lines.demangle(f.function()) : symbolName, moduleName,
+                    f.file(), f.line()));
+        }
+        return chain;
     }
 
     /**
