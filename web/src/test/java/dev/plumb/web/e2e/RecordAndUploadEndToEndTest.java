@@ -1,0 +1,111 @@
+package dev.plumb.web.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.plumb.agent.record.RecordingServer;
+import dev.plumb.agent.record.RecordingUploader;
+import dev.plumb.agent.run.ProfiledRun;
+import dev.plumb.agent.ship.GathererAddress;
+import dev.plumb.agent.ship.SessionLabels;
+import dev.plumb.web.cli.RunningServer;
+import dev.plumb.web.cli.ServerOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Record offline, upload later: the example's leak arrives exactly once even when the file is
+ * uploaded twice, and a truncated recording uploads its intact prefix and names the damage.
+ */
+class RecordAndUploadEndToEndTest {
+    static final int REQUESTS = 6000; // over 20,000 events: more than one batch
+
+    @TempDir
+    Path tmp;
+
+    private Path record(String service) throws Exception {
+        Path recording = tmp.resolve(service + ".plumb");
+        Path parts = Files.createDirectories(tmp.resolve(service + "-parts"));
+        Path example = Path.of(System.getProperty("plumb.root"), "examples", "target", "leaky");
+        try (RecordingServer recorder = new RecordingServer(recording, parts)) {
+            int exit = new ProfiledRun(List.of(example.toString(), "--requests", String.valueOf(REQUESTS), "--interval-ms", "0"),
+                    new GathererAddress("127.0.0.1", recorder.port()), new SessionLabels("rec-host", service, "v1", "", Map.of()),
+                    Duration.ofSeconds(30), new PrintStream(new ByteArrayOutputStream(), true)).run();
+            assertThat(exit).isZero();
+        }
+        return recording;
+    }
+
+    private static long[] leakedTraces(DataSource db, String service) throws Exception {
+        try (Connection c = db.getConnection();
+             PreparedStatement ps = c.prepareStatement("""
+                     SELECT count(*), coalesce(sum(a.size), 0), count(DISTINCT s.id),
+                            count(*) FILTER (WHERE s.ended_at IS NULL)
+                       FROM allocations a
+                       JOIN sessions s ON s.id = a.session_id
+                       JOIN stack_frames f ON f.stack_id = a.stack_id AND f.position = 0
+                      WHERE s.service = ? AND f.function = 'remember_request_trace'
+                        AND NOT EXISTS (SELECT 1 FROM frees x WHERE x.session_id = a.session_id
+                                                               AND x.alloc_id = a.alloc_id)""")) {
+            ps.setString(1, service);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)};
+            }
+        }
+    }
+
+    @Test
+    void uploadingTwiceStoresEverythingOnce() throws Exception {
+        Path recording = record("recorded");
+        try (RunningServer server = RunningServer.start(new ServerOptions(0, 0, tmp.resolve("data"), null, null, null,
+                null, List.of()))) {
+            DataSource db = server.context().getBean(DataSource.class);
+            GathererAddress gatherer = new GathererAddress("localhost", server.gathererPort());
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            RecordingUploader.Result first = new RecordingUploader(gatherer, "", new PrintStream(out, true)).upload(recording);
+            assertThat(first.complete()).isTrue();
+            assertThat(first.sessions()).isEqualTo(1);
+            assertThat(first.batchesAlreadyStored()).isZero();
+            assertThat(leakedTraces(db, "recorded")).containsExactly(REQUESTS, REQUESTS * 4096L, 1, 0);
+
+            RecordingUploader.Result again = new RecordingUploader(gatherer, "", new PrintStream(out, true)).upload(recording);
+            assertThat(again.batchesSent()).isZero();
+            assertThat(again.batchesAlreadyStored()).isEqualTo(first.batchesSent());
+            assertThat(leakedTraces(db, "recorded")).containsExactly(REQUESTS, REQUESTS * 4096L, 1, 0);
+        }
+    }
+
+    @Test
+    void aTruncatedRecordingUploadsItsIntactPrefixAndSaysWhere() throws Exception {
+        Path recording = record("truncated");
+        byte[] whole = Files.readAllBytes(recording);
+        Path cut = tmp.resolve("cut.plumb");
+        Files.write(cut, Arrays.copyOf(whole, whole.length - 100));
+        try (RunningServer server = RunningServer.start(new ServerOptions(0, 0, tmp.resolve("data2"), null, null, null,
+                null, List.of()))) {
+            DataSource db = server.context().getBean(DataSource.class);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            RecordingUploader.Result result = new RecordingUploader(new GathererAddress("localhost", server.gathererPort()),
+                    "", new PrintStream(out, true)).upload(cut);
+            assertThat(result.complete()).isFalse();
+            assertThat(result.damage()).contains("damaged at byte").contains("stream ended inside");
+            assertThat(out.toString()).contains("intact part before it was uploaded");
+            long[] stored = leakedTraces(db, "truncated");
+            assertThat(stored[0]).as("some of the leak made it").isPositive().isLessThanOrEqualTo(REQUESTS);
+            assertThat(stored[2]).isEqualTo(1);
+            assertThat(stored[3]).as("the session is ended at its last event, not left running").isZero();
+        }
+    }
+}
