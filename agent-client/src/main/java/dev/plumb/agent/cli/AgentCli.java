@@ -26,6 +26,7 @@ public final class AgentCli implements java.util.concurrent.Callable<Integer> {
     /** Usage errors exit 2 with the message and the usage, everywhere the CLI is built. */
     public static CommandLine newCommandLine(Object root) {
         CommandLine cli = new CommandLine(root);
+        cli.setDefaultValueProvider(AgentConfigFile.load(System.getenv()));
         cli.setExitCodeExceptionMapper(e -> 1);
         cli.getCommandSpec().exitCodeOnInvalidInput(2);
         cli.setParameterExceptionHandler((ex, args) -> {

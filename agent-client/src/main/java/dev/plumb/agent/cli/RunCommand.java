@@ -62,6 +62,10 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        AgentConfigFile config = AgentConfigFile.load(System.getenv());
+        if (config.problem() != null) {
+            throw new ParameterException(spec.commandLine(), config.problem());
+        }
         if (!"full".equals(mode)) {
             throw new ParameterException(spec.commandLine(), "sampled".equals(mode)
                     ? "--mode sampled is not available yet; use --mode full"
@@ -85,7 +89,7 @@ public final class RunCommand implements Callable<Integer> {
             return EXIT_NO_GATHERER;
         }
         SessionLabels labels = new SessionLabels(host != null ? host : localHostName(), service, deployment,
-                token == null ? "" : token, Map.of());
+                token == null ? "" : token, config.labels());
         try {
             return new ProfiledRun(command, address, labels, Duration.ofSeconds(flushTimeoutSeconds),
                     new java.io.PrintStream(new WriterOutputStream(err), true)).run();

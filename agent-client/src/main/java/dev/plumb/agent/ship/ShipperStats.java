@@ -28,4 +28,8 @@ public final class ShipperStats {
     public long allocations() {
         return allocations;
     }
+
+    public long frees() {
+        return frees;
+    }
 }

@@ -1,0 +1,52 @@
+package dev.plumb.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class AgentConfigFileTest {
+    @TempDir
+    Path dir;
+
+    private Path file() throws Exception {
+        return Files.writeString(dir.resolve("agent.properties"), """
+                gatherer = gatherer.internal:7171
+                service = checkout
+                deployment = 2026.11.25-abc123
+                label.region = cdg
+                label.team = payments
+                """);
+    }
+
+    @Test
+    void fileSuppliesDefaultsAndFlagsStillWin() throws Exception {
+        AgentConfigFile config = AgentConfigFile.load(Map.of("PLUMB_CONFIG", file().toString()));
+        assertThat(config.problem()).isNull();
+        RunCommand run = new RunCommand();
+        new CommandLine(run).setDefaultValueProvider(config).parseArgs("--deployment", "hotfix", "--", "/bin/true");
+        assertThat(run.gatherer).isEqualTo("gatherer.internal:7171");
+        assertThat(run.service).isEqualTo("checkout");
+        assertThat(run.deployment).isEqualTo("hotfix");
+        assertThat(config.labels()).containsExactly(Map.entry("region", "cdg"), Map.entry("team", "payments"));
+    }
+
+    @Test
+    void environmentBeatsTheFile() throws Exception {
+        AgentConfigFile config = AgentConfigFile.load(Map.of("PLUMB_CONFIG", file().toString(), "PLUMB_SERVICE", "from-env"));
+        RunCommand run = new RunCommand();
+        CommandLine cli = new CommandLine(run).setDefaultValueProvider(config);
+        assertThat(config.defaultValue(cli.getCommandSpec().findOption("--service"))).isNull();
+        assertThat(config.defaultValue(cli.getCommandSpec().findOption("--gatherer"))).isEqualTo("gatherer.internal:7171");
+    }
+
+    @Test
+    void aMissingNamedFileIsAProblemNotACrash() {
+        AgentConfigFile config = AgentConfigFile.load(Map.of("PLUMB_CONFIG", dir.resolve("nope.properties").toString()));
+        assertThat(config.problem()).contains("nope.properties").contains("not a readable file");
+    }
+}
