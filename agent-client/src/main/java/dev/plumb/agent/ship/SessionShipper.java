@@ -85,10 +85,11 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     }
 
     @Override
-    public synchronized void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId) {
+    public synchronized void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId,
+                                     double weight) {
         long allocId = nextAllocId++;
         liveAllocIdByAddress.put(address, allocId);
-        pendingAllocs.add(new Batch.Alloc(allocId, wireStack(nativeStackId), size, atMicros));
+        pendingAllocs.add(new Batch.Alloc(allocId, wireStack(nativeStackId), size, atMicros, weight));
         stats.allocations++;
         stats.bytesAllocated += size;
         afterEvent(atMicros);
