@@ -713,11 +713,12 @@ static double sample_weight(size_t size) {
 #define SS_BUCKETS (1u << 16)
 #define SS_WAYS 7
 struct ss_bucket { uint32_t lock; uint32_t count; uintptr_t keys[SS_WAYS]; };
-static struct ss_bucket *sampled_set; /* mmap'd, 4 MiB */
+static struct ss_bucket *sampled_set; /* mmap'd, 4 MiB; sampled mode only */
+static struct ss_bucket *mmap_set;    /* full mode with PLUMB_TRACK_MMAP: live anonymous mappings */
 
-static struct ss_bucket *ss_bucket_of(const void *p) {
+static struct ss_bucket *ss_bucket_of(struct ss_bucket *set, const void *p) {
     uint64_t h = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull;
-    return &sampled_set[h >> (64 - 16)];
+    return &set[h >> (64 - 16)];
 }
 static void ss_lock(struct ss_bucket *b) {
     while (__atomic_exchange_n(&b->lock, 1, __ATOMIC_ACQUIRE))
@@ -725,9 +726,9 @@ static void ss_lock(struct ss_bucket *b) {
 }
 static void ss_unlock(struct ss_bucket *b) { __atomic_store_n(&b->lock, 0, __ATOMIC_RELEASE); }
 
-static int ss_insert(const void *p) {
-    if (!sampled_set) return 0;
-    struct ss_bucket *b = ss_bucket_of(p);
+static int ss_insert(struct ss_bucket *set, const void *p) {
+    if (!set) return 0;
+    struct ss_bucket *b = ss_bucket_of(set, p);
     int ok = 0;
     ss_lock(b);
     if (b->count < SS_WAYS) {
@@ -739,9 +740,9 @@ static int ss_insert(const void *p) {
     return ok;
 }
 
-static int ss_remove(const void *p) {
-    if (!sampled_set) return 0;
-    struct ss_bucket *b = ss_bucket_of(p);
+static int ss_remove(struct ss_bucket *set, const void *p) {
+    if (!set) return 0;
+    struct ss_bucket *b = ss_bucket_of(set, p);
     if (LIKELY(__atomic_load_n(&b->count, __ATOMIC_ACQUIRE) == 0)) return 0;
     int found = 0;
     ss_lock(b);
@@ -780,7 +781,7 @@ static void record_alloc_with(struct stack *st, const void *addr, size_t size) {
     int sampled = mode == MODE_SAMPLED;
     double weight = 1.0;
     if (sampled) {
-        if (!ss_insert(addr)) { count(C_DROPPED, 1); return; }
+        if (!ss_insert(sampled_set, addr)) { count(C_DROPPED, 1); return; }
         weight = sample_weight(size);
         count(C_SAMPLES, 1);
     }
@@ -810,7 +811,7 @@ static void record_alloc(const void *addr, size_t size) {
 }
 
 static void record_free(const void *addr) {
-    if (mode == MODE_SAMPLED && !ss_remove(addr)) return;
+    if (mode == MODE_SAMPLED && !ss_remove(sampled_set, addr)) return;
     uint64_t t = now_micros();
     struct handoff ho = {NULL, 0};
     pthread_mutex_lock(&lock);
@@ -1235,16 +1236,24 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
                  : (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
     if (track_mmap && p != MAP_FAILED && (flags & MAP_ANONYMOUS) && !in_hook && is_enabled()) {
         in_hook = 1;
-        if (want_alloc(len)) record_alloc(p, len);
+        if (mode == MODE_SAMPLED) {
+            if (want_alloc(len)) record_alloc(p, len);
+        } else if (ss_insert(mmap_set, p)) {
+            record_alloc(p, len);
+        } else {
+            count(C_DROPPED, 1);
+        }
         in_hook = 0;
     }
     return p;
 }
 
+/* Only a mapping recorded by mmap() above gets a FREE, when it is unmapped from its start
+ * address (a partial unmap from the start ends it; unmapping its tail alone is not seen). */
 EXPORT int munmap(void *addr, size_t len) {
     if (track_mmap && !in_hook && is_enabled()) {
         in_hook = 1;
-        record_free(addr);
+        if (mode == MODE_SAMPLED || ss_remove(mmap_set, addr)) record_free(addr);
         in_hook = 0;
     }
     munmap_fn fn = __atomic_load_n(&real_munmap, __ATOMIC_ACQUIRE);
@@ -1556,6 +1565,7 @@ __attribute__((constructor)) static void plumb_init(void) {
     if (!slots || !pool) slots = NULL; /* no dedup: every allocation sends its stack */
     mod_scratch = map_anon(SCRATCH_SIZE);
     if (mode == MODE_SAMPLED) sampled_set = map_anon(SS_BUCKETS * sizeof(struct ss_bucket));
+    else if (track_mmap) mmap_set = map_anon(SS_BUCKETS * sizeof(struct ss_bucket));
 
     int fd = connect_agent(sock_path);
     if (fd < 0) { in_hook = 0; return; }
