@@ -18,6 +18,22 @@ class CaptureBehaviourTest {
     Path tmp;
 
     @Test
+    void everyCAllocatorFunctionIsRecorded() throws Exception {
+        Path exe = Fixtures.build(tmp, "every_hook", "-O0");
+        CaptureHarness.Result r = CaptureHarness.run(tmp, List.of(exe.toString()));
+        assertThat(r.stdout()).isEqualTo("every_hook: usable_ok=1\n");
+        RecordingListener ev = r.events();
+        Map<Long, Alloc> live = liveAllocations(ev);
+        assertThat(live.values()).extracting(Alloc::size)
+                .contains(1001L, 1002L, 1004L, 1005L, 1006L, 1088L, 1007L, 1008L, 1009L)
+                .doesNotContain(1003L, 1010L);
+        assertThat(ev.allocs).extracting(Alloc::size).contains(1003L, 1010L);
+        var sym = CaptureIntegrationTest.symbolizer(ev);
+        assertThat(ev.allocs.stream().filter(a -> a.size() >= 1001 && a.size() <= 1088))
+                .allSatisfy(a -> assertThat(CaptureIntegrationTest.innermost(sym, ev, a).function()).isEqualTo("main"));
+    }
+
+    @Test
     void crossThreadFreesNeverOvertakeTheirAllocations() throws Exception {
         Path exe = Fixtures.build(tmp, "xthread", "-O1", "-pthread");
         CaptureHarness.Result r = CaptureHarness.run(tmp, List.of(exe.toString()));

@@ -51,8 +51,14 @@ final class Fixtures {
     }
 
     static Plain runPlain(Path workDir, List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).directory(workDir.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        return runPlain(workDir, cmd, java.util.Map.of());
+    }
+
+    static Plain runPlain(Path workDir, List<String> cmd, java.util.Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor(CaptureHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("%s timed out", cmd).isTrue();
         return new Plain(p.exitValue(), out);
