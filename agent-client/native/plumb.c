@@ -120,9 +120,16 @@ static void die(const char *msg) {
     abort();
 }
 
-/* Returns nonzero when the real functions are available. */
-static int init_real(void) {
+static int init_real_slow(void);
+
+/* Returns nonzero when the real functions are available (inline: every hook calls it). */
+static inline __attribute__((always_inline)) int init_real(void) {
     if (LIKELY(__atomic_load_n(&real_free, __ATOMIC_ACQUIRE) != NULL)) return 1;
+    return init_real_slow();
+}
+
+__attribute__((noinline)) static int init_real_slow(void) {
+    if (__atomic_load_n(&real_free, __ATOMIC_ACQUIRE) != NULL) return 1;
     if (__atomic_exchange_n(&resolving, 1, __ATOMIC_ACQ_REL)) return 0; /* in progress */
     real_malloc = (malloc_fn)dlsym(RTLD_NEXT, "malloc");
     real_calloc = (calloc_fn)dlsym(RTLD_NEXT, "calloc");
@@ -708,17 +715,19 @@ static double sample_weight(size_t size) {
 }
 
 /* Bounded set of sampled live addresses (so only their frees are sent). 64-byte buckets of 7
- * keys with a spin lock; a free looks at one bucket and, in the common case of an empty
- * bucket, takes no lock. A full bucket drops the sample (counted), never a free. */
-#define SS_BUCKETS (1u << 16)
+ * keys with a spin lock, plus an 8 KiB bitmap of non-empty buckets that stays in cache: a free
+ * reads one bit and, in the common case of an empty bucket, touches nothing else and takes no
+ * lock. A full bucket drops the sample (counted), never a free. */
+#define SS_BITS 16
+#define SS_BUCKETS (1u << SS_BITS)
 #define SS_WAYS 7
 struct ss_bucket { uint32_t lock; uint32_t count; uintptr_t keys[SS_WAYS]; };
-static struct ss_bucket *sampled_set; /* mmap'd, 4 MiB; sampled mode only */
-static struct ss_bucket *mmap_set;    /* full mode with PLUMB_TRACK_MMAP: live anonymous mappings */
+struct addr_set { uint64_t *nonempty; struct ss_bucket *buckets; };
+static struct addr_set sampled_set; /* sampled mode only; 4 MiB + 8 KiB mmap'd */
+static struct addr_set mmap_set;    /* full mode with PLUMB_TRACK_MMAP: live anonymous mappings */
 
-static struct ss_bucket *ss_bucket_of(struct ss_bucket *set, const void *p) {
-    uint64_t h = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull;
-    return &set[h >> (64 - 16)];
+static uint32_t ss_index(const void *p) {
+    return (uint32_t)(((uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull) >> (64 - SS_BITS));
 }
 static void ss_lock(struct ss_bucket *b) {
     while (__atomic_exchange_n(&b->lock, 1, __ATOMIC_ACQUIRE))
@@ -726,30 +735,39 @@ static void ss_lock(struct ss_bucket *b) {
 }
 static void ss_unlock(struct ss_bucket *b) { __atomic_store_n(&b->lock, 0, __ATOMIC_RELEASE); }
 
-static int ss_insert(struct ss_bucket *set, const void *p) {
-    if (!set) return 0;
-    struct ss_bucket *b = ss_bucket_of(set, p);
+static int ss_insert(struct addr_set *set, const void *p) {
+    if (!set->buckets) return 0;
+    uint32_t i = ss_index(p);
+    struct ss_bucket *b = &set->buckets[i];
     int ok = 0;
     ss_lock(b);
     if (b->count < SS_WAYS) {
-        b->keys[b->count] = (uintptr_t)p;
-        __atomic_store_n(&b->count, b->count + 1, __ATOMIC_RELEASE);
+        b->keys[b->count++] = (uintptr_t)p;
+        __atomic_fetch_or(&set->nonempty[i >> 6], 1ull << (i & 63), __ATOMIC_RELEASE);
         ok = 1;
     }
     ss_unlock(b);
     return ok;
 }
 
-static int ss_remove(struct ss_bucket *set, const void *p) {
-    if (!set) return 0;
-    struct ss_bucket *b = ss_bucket_of(set, p);
-    if (LIKELY(__atomic_load_n(&b->count, __ATOMIC_ACQUIRE) == 0)) return 0;
+/* Cheap pre-check without the lock: can p be in the set? */
+static inline int ss_maybe(const struct addr_set *set, const void *p) {
+    if (!set->buckets) return 0;
+    uint32_t i = ss_index(p);
+    return (__atomic_load_n(&set->nonempty[i >> 6], __ATOMIC_ACQUIRE) >> (i & 63)) & 1;
+}
+
+static int ss_remove(struct addr_set *set, const void *p) {
+    if (!ss_maybe(set, p)) return 0;
+    uint32_t i = ss_index(p);
+    struct ss_bucket *b = &set->buckets[i];
     int found = 0;
     ss_lock(b);
-    for (uint32_t i = 0; i < b->count; i++) {
-        if (b->keys[i] == (uintptr_t)p) {
-            b->keys[i] = b->keys[b->count - 1];
-            __atomic_store_n(&b->count, b->count - 1, __ATOMIC_RELEASE);
+    for (uint32_t k = 0; k < b->count; k++) {
+        if (b->keys[k] == (uintptr_t)p) {
+            b->keys[k] = b->keys[--b->count];
+            if (b->count == 0)
+                __atomic_fetch_and(&set->nonempty[i >> 6], ~(1ull << (i & 63)), __ATOMIC_RELEASE);
             found = 1;
             break;
         }
@@ -781,7 +799,7 @@ static void record_alloc_with(struct stack *st, const void *addr, size_t size) {
     int sampled = mode == MODE_SAMPLED;
     double weight = 1.0;
     if (sampled) {
-        if (!ss_insert(sampled_set, addr)) { count(C_DROPPED, 1); return; }
+        if (!ss_insert(&sampled_set, addr)) { count(C_DROPPED, 1); return; }
         weight = sample_weight(size);
         count(C_SAMPLES, 1);
     }
@@ -811,7 +829,7 @@ static void record_alloc(const void *addr, size_t size) {
 }
 
 static void record_free(const void *addr) {
-    if (mode == MODE_SAMPLED && !ss_remove(sampled_set, addr)) return;
+    if (mode == MODE_SAMPLED && !ss_remove(&sampled_set, addr)) return;
     uint64_t t = now_micros();
     struct handoff ho = {NULL, 0};
     pthread_mutex_lock(&lock);
@@ -878,7 +896,8 @@ static void note_free(void *p) {
 EXPORT void free(void *p) {
     if (!p || in_arena(p)) return;
     if (UNLIKELY(!init_real())) return; /* cannot happen for non-arena pointers */
-    note_free(p);
+    /* sampled mode: most frees are of unsampled blocks; one bit says so without the hook */
+    if (mode != MODE_SAMPLED || ss_maybe(&sampled_set, p)) note_free(p);
     real_free(p);
 }
 
@@ -1238,7 +1257,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
         in_hook = 1;
         if (mode == MODE_SAMPLED) {
             if (want_alloc(len)) record_alloc(p, len);
-        } else if (ss_insert(mmap_set, p)) {
+        } else if (ss_insert(&mmap_set, p)) {
             record_alloc(p, len);
         } else {
             count(C_DROPPED, 1);
@@ -1253,7 +1272,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 EXPORT int munmap(void *addr, size_t len) {
     if (track_mmap && !in_hook && is_enabled()) {
         in_hook = 1;
-        if (mode == MODE_SAMPLED || ss_remove(mmap_set, addr)) record_free(addr);
+        if (mode == MODE_SAMPLED || ss_remove(&mmap_set, addr)) record_free(addr);
         in_hook = 0;
     }
     munmap_fn fn = __atomic_load_n(&real_munmap, __ATOMIC_ACQUIRE);
@@ -1537,6 +1556,11 @@ static void *map_anon(size_t bytes) {
     return p == MAP_FAILED ? NULL : p;
 }
 
+static void init_set(struct addr_set *set) {
+    set->nonempty = map_anon(SS_BUCKETS / 8);
+    set->buckets = set->nonempty ? map_anon(SS_BUCKETS * sizeof(struct ss_bucket)) : NULL;
+}
+
 __attribute__((constructor)) static void plumb_init(void) {
     init_real();
     const char *path = getenv("PLUMB_SOCKET");
@@ -1564,8 +1588,8 @@ __attribute__((constructor)) static void plumb_init(void) {
     pool = map_anon(POOL_WORDS * sizeof(uint64_t));
     if (!slots || !pool) slots = NULL; /* no dedup: every allocation sends its stack */
     mod_scratch = map_anon(SCRATCH_SIZE);
-    if (mode == MODE_SAMPLED) sampled_set = map_anon(SS_BUCKETS * sizeof(struct ss_bucket));
-    else if (track_mmap) mmap_set = map_anon(SS_BUCKETS * sizeof(struct ss_bucket));
+    if (mode == MODE_SAMPLED) init_set(&sampled_set);
+    else if (track_mmap) init_set(&mmap_set);
 
     int fd = connect_agent(sock_path);
     if (fd < 0) { in_hook = 0; return; }
