@@ -1,27 +1,33 @@
 /*
  * libplumb.so - Plumb's allocation capture library.
  *
- * Preloaded into a target process (LD_PRELOAD). Interposes the C allocator,
- * records every allocation/free with its call stack and streams binary records
- * to the Plumb agent over a Unix-domain stream socket named by $PLUMB_SOCKET.
- * See README.md next to this file for the record format and the fork/exec rules.
+ * Preloaded into a target process (LD_PRELOAD). Interposes the C allocator (and jemalloc's
+ * extended API), records allocations and frees with their call stacks and streams binary
+ * records to the Plumb agent over a Unix-domain stream socket named by $PLUMB_SOCKET.
+ * See README.md next to this file for the environment, the record format, the ordering
+ * argument and the fork/exec/signal rules.
  *
  * Rules this file lives by (it runs inside someone else's process):
- *  - never allocate through the hooked allocator from inside a hook: all buffers
- *    are static or mmap'd;
- *  - a per-thread reentrancy flag (initial-exec TLS, which never allocates) sends
- *    everything the hook itself triggers (unwinder, loader) to the real allocator;
- *  - any failure talking to the agent turns recording off for good; the target
- *    keeps running with plain pass-through.
+ *  - never allocate through the hooked allocator from inside a hook: every buffer and table
+ *    is static or mmap'd;
+ *  - a per-thread reentrancy flag (initial-exec TLS, which never allocates) sends everything
+ *    the hook itself triggers (unwinder, loader, libc) to the real allocator, unrecorded;
+ *  - locks are taken in one order (modules scratch -> main -> send), all of them around fork,
+ *    and never while calling into the loader (dl_iterate_phdr) except the scratch trylock;
+ *  - any failure talking to the agent turns recording off for good; the target keeps running
+ *    with plain pass-through.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
-#include <execinfo.h>
 #include <fcntl.h>
 #include <link.h>
+#include <math.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,9 +39,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
 #define EXPORT __attribute__((visibility("default")))
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TLS __thread __attribute__((tls_model("initial-exec")))
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the record format is little-endian; add byte swapping for this target"
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Real allocator                                                            */
@@ -48,6 +62,14 @@ typedef void (*free_fn)(void *);
 typedef int (*posix_memalign_fn)(void **, size_t, size_t);
 typedef void *(*aligned_alloc_fn)(size_t, size_t);
 typedef void *(*valloc_fn)(size_t);
+typedef size_t (*usable_fn)(void *);
+typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+typedef int (*munmap_fn)(void *, size_t);
+typedef int (*execve_fn)(const char *, char *const[], char *const[]);
+typedef int (*fexecve_fn)(int, char *const[], char *const[]);
+typedef int (*execvp_fn)(const char *, char *const[]);
+typedef int (*execvpe_fn)(const char *, char *const[], char *const[]);
+typedef void (*exit_fn)(int);
 
 static malloc_fn real_malloc;
 static calloc_fn real_calloc;
@@ -58,12 +80,14 @@ static aligned_alloc_fn real_aligned_alloc;
 static aligned_alloc_fn real_memalign;
 static valloc_fn real_valloc;
 static valloc_fn real_pvalloc;
+static usable_fn real_usable_size;
+static mmap_fn real_mmap;
+static munmap_fn real_munmap;
 
 static int resolving; /* set while dlsym bootstrap runs */
 
-/* Bootstrap arena: serves allocations made while dlsym resolves the real
- * functions. Bump-only, never returned to the real allocator. Each block is
- * preceded by its size (for realloc of an arena pointer). */
+/* Bootstrap arena: serves allocations made while dlsym resolves the real functions.
+ * Bump-only, never returned to the real allocator. Each block is preceded by its size. */
 #define ARENA_SIZE (64 * 1024)
 static unsigned char arena[ARENA_SIZE] __attribute__((aligned(64)));
 static size_t arena_used;
@@ -90,9 +114,22 @@ static void *arena_alloc(size_t size, size_t align) {
 
 static size_t arena_size(const void *p) { return ((const size_t *)p)[-1]; }
 
-/* Returns nonzero when the real functions are available. */
-static int init_real(void) {
+static void die(const char *msg) {
+    ssize_t ignored = write(2, msg, strlen(msg));
+    (void)ignored;
+    abort();
+}
+
+static int init_real_slow(void);
+
+/* Returns nonzero when the real functions are available (inline: every hook calls it). */
+static inline __attribute__((always_inline)) int init_real(void) {
     if (LIKELY(__atomic_load_n(&real_free, __ATOMIC_ACQUIRE) != NULL)) return 1;
+    return init_real_slow();
+}
+
+__attribute__((noinline)) static int init_real_slow(void) {
+    if (__atomic_load_n(&real_free, __ATOMIC_ACQUIRE) != NULL) return 1;
     if (__atomic_exchange_n(&resolving, 1, __ATOMIC_ACQ_REL)) return 0; /* in progress */
     real_malloc = (malloc_fn)dlsym(RTLD_NEXT, "malloc");
     real_calloc = (calloc_fn)dlsym(RTLD_NEXT, "calloc");
@@ -102,47 +139,59 @@ static int init_real(void) {
     real_memalign = (aligned_alloc_fn)dlsym(RTLD_NEXT, "memalign");
     real_valloc = (valloc_fn)dlsym(RTLD_NEXT, "valloc");
     real_pvalloc = (valloc_fn)dlsym(RTLD_NEXT, "pvalloc");
+    real_usable_size = (usable_fn)dlsym(RTLD_NEXT, "malloc_usable_size");
+    real_mmap = (mmap_fn)dlsym(RTLD_NEXT, "mmap");
+    real_munmap = (munmap_fn)dlsym(RTLD_NEXT, "munmap");
     free_fn f = (free_fn)dlsym(RTLD_NEXT, "free");
+    if (!real_malloc || !real_calloc || !real_realloc || !f)
+        die("plumb: cannot resolve the real allocator\n");
     __atomic_store_n(&real_free, f, __ATOMIC_RELEASE);
-    if (!real_malloc || !real_calloc || !real_realloc || !f) {
-        static const char msg[] = "plumb: cannot resolve the real allocator\n";
-        ssize_t ignored = write(2, msg, sizeof msg - 1);
-        (void)ignored;
-        abort();
-    }
     __atomic_store_n(&resolving, 0, __ATOMIC_RELEASE);
     return 1;
 }
 
 /* ------------------------------------------------------------------------ */
+/* Configuration (read once by the constructor)                              */
+/* ------------------------------------------------------------------------ */
+
+#define MODE_FULL 0
+#define MODE_SAMPLED 1
+#define DEFAULT_MAX_DEPTH 64
+#define LIMIT_MAX_DEPTH 256
+#define SELF_FRAMES 8 /* room for libplumb's own frames on top of max_depth */
+
+static int mode = MODE_FULL;
+static uint64_t sample_bytes = 524288;
+static int max_depth = DEFAULT_MAX_DEPTH;
+static int use_frame_pointers;
+static int track_mmap;
+static int follow_exec;
+static int start_disabled;
+static int toggle_signal = SIGUSR1;
+
+/* ------------------------------------------------------------------------ */
 /* State                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static __thread int in_hook __attribute__((tls_model("initial-exec")));
-/* Kernel thread id, cached: gettid is a syscall and allocation is hot. 0 = not looked up yet. */
-static __thread uint32_t thread_id __attribute__((tls_model("initial-exec")));
+static TLS int in_hook;
+static TLS uint32_t thread_id;       /* kernel tid, 0 = not looked up yet */
+static TLS int64_t sample_countdown; /* sampled mode: bytes until the next sample */
+static TLS uint64_t prng_state;      /* sampled mode: xorshift64* state, 0 = unseeded */
+static TLS uintptr_t stack_top;      /* frame-pointer walk bound, 0 = unknown */
 
 static uint32_t current_tid(void) {
-    if (thread_id == 0) thread_id = (uint32_t)syscall(SYS_gettid);
+    if (UNLIKELY(thread_id == 0)) thread_id = (uint32_t)syscall(SYS_gettid);
     return thread_id;
 }
 
-static int enabled;  /* recording on; read racily outside the lock, rechecked inside */
-static int sock_fd = -1;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int connected; /* socket up: set by the constructor, cleared on failure/END/fork */
+static int recording = 1; /* toggled by the signal; start value from PLUMB_START_DISABLED */
+static pid_t session_pid;
 
-#define BUF_SIZE (64 * 1024)
-static unsigned char buf[BUF_SIZE];
-static size_t buf_len;
-
-static uintptr_t self_start, self_end; /* libplumb's own text, skipped in stacks */
-static unsigned long long last_adds;  /* dl_iterate_phdr's dlpi_adds at last module dump */
-static char exe_path[4096];
-static size_t exe_len;
-
-#define MAX_FRAMES 128
-
-static int is_enabled(void) { return __atomic_load_n(&enabled, __ATOMIC_RELAXED); }
+static int is_enabled(void) {
+    return __atomic_load_n(&connected, __ATOMIC_RELAXED) &&
+           __atomic_load_n(&recording, __ATOMIC_RELAXED);
+}
 
 static uint64_t now_micros(void) {
     struct timespec ts;
@@ -150,60 +199,185 @@ static uint64_t now_micros(void) {
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Output buffer (caller holds lock)                                         */
-/* ------------------------------------------------------------------------ */
+/* Counters, reported to the agent in a COUNTERS record before END. Relaxed atomics. */
+enum {
+    C_EVENTS,        /* ALLOC/SAMPLE/FREE records written */
+    C_WAITS,         /* times a writer found the agent's socket full and had to wait */
+    C_WAIT_MICROS,   /* total time spent waiting for the agent */
+    C_STACKS,        /* distinct stacks sent */
+    C_DROPPED,       /* sampled mode: samples not taken because the address set was full */
+    C_SAMPLES,       /* sampled mode: allocations sampled */
+    C_NESTED_FREES,  /* frees passed through unrecorded because their thread was inside a hook */
+    C_BYTES_SENT,    /* bytes written to the socket */
+    C_STACK_TABLE_FULL, /* stacks sent again with a fresh id because the dedup table was full */
+    C_COUNT
+};
+static uint64_t counters[C_COUNT];
+static void count(int which, uint64_t n) { __atomic_fetch_add(&counters[which], n, __ATOMIC_RELAXED); }
 
-static void disable_locked(void) {
-    __atomic_store_n(&enabled, 0, __ATOMIC_RELAXED);
+/* ------------------------------------------------------------------------ */
+/* Output: one stream buffer under a short critical section, double-buffered */
+/* ------------------------------------------------------------------------ */
+/*
+ * Writers encode a record on their own stack, then under `lock` copy it into the current
+ * buffer (a few dozen bytes). When the buffer is full (or older than FLUSH_MICROS) the writer
+ * takes `send_lock` (still under `lock`, which orders the buffers), swaps in the other
+ * buffer, releases `lock` and sends the full one outside it. The next swap has to wait for
+ * that send (it needs `send_lock`): that is the backpressure, and it is counted.
+ */
+#define BUF_SIZE (512 * 1024)
+#define FLUSH_MICROS 200000
+static unsigned char bufs[2][BUF_SIZE];
+static int cur_buf;
+static size_t cur_len;
+static uint64_t cur_first_t; /* time of the first record in the current buffer */
+static uint64_t last_t;      /* timestamps never go backwards in the stream */
+static int sock_fd = -1;
+static pthread_mutex_t lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
+static pthread_mutex_t send_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A buffer handed over for sending once `lock` is released (the caller holds send_lock). */
+struct handoff { const unsigned char *p; size_t len; };
+
+static void disconnect_send_locked(void) {
+    __atomic_store_n(&connected, 0, __ATOMIC_RELAXED);
     if (sock_fd >= 0) close(sock_fd);
     sock_fd = -1;
-    buf_len = 0;
 }
 
-static int flush_locked(void) {
+/* Caller holds send_lock. Lossless: waits for the agent as long as the socket is open. */
+static void send_all(const unsigned char *p, size_t len) {
     int oldstate;
     size_t off = 0;
-    if (sock_fd < 0) { buf_len = 0; return -1; }
-    /* send() is a cancellation point; never leave the lock held by a cancelled thread */
+    int waited = 0;
+    uint64_t wait_start = 0;
+    if (sock_fd < 0 || len == 0) return;
+    /* send() is a cancellation point; never leave a lock held by a cancelled thread */
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &oldstate);
-    while (off < buf_len) {
-        ssize_t n = send(sock_fd, buf + off, buf_len - off, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            break;
+    while (off < len) {
+        ssize_t n = send(sock_fd, p + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n >= 0) { off += (size_t)n; continue; }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (!waited) { waited = 1; wait_start = now_micros(); }
+            struct pollfd pfd = { .fd = sock_fd, .events = POLLOUT, .revents = 0 };
+            int r = poll(&pfd, 1, 1000);
+            if (r < 0 && errno != EINTR) break;
+            continue;
         }
-        off += (size_t)n;
+        break; /* agent gone */
     }
+    if (waited) {
+        count(C_WAITS, 1);
+        count(C_WAIT_MICROS, now_micros() - wait_start);
+    }
+    count(C_BYTES_SENT, off);
     pthread_setcancelstate(oldstate, NULL);
-    if (off < buf_len) {
-        disable_locked(); /* agent gone: stop recording for good */
-        return -1;
+    if (off < len) disconnect_send_locked(); /* stop recording for good */
+}
+
+/* Caller holds lock: sends the current buffer now (rare records, END, exec, counters). */
+static void flush_sync_locked(void) {
+    pthread_mutex_lock(&send_lock);
+    send_all(bufs[cur_buf], cur_len);
+    cur_len = 0;
+    pthread_mutex_unlock(&send_lock);
+}
+
+/* Caller holds lock. Appends n bytes (n <= BUF_SIZE); rare records flush synchronously. */
+static unsigned char *reserve_sync_locked(size_t n) {
+    if (sock_fd < 0) return NULL;
+    if (cur_len + n > BUF_SIZE) {
+        flush_sync_locked();
+        if (sock_fd < 0) return NULL;
     }
-    buf_len = 0;
-    return 0;
+    unsigned char *p = bufs[cur_buf] + cur_len;
+    if (cur_len == 0) cur_first_t = last_t;
+    cur_len += n;
+    return p;
 }
 
-/* Makes room for n bytes; returns 0 if recording is (still) on. */
-static int reserve(size_t n) {
-    if (sock_fd < 0) return -1;
-    if (buf_len + n > BUF_SIZE) return flush_locked();
-    return 0;
+/* Caller holds lock. Appends n bytes; a full or stale buffer is swapped out and handed to
+ * the caller to send after it releases lock (ho->p != NULL; send_lock is then held). */
+static unsigned char *reserve_hot_locked(size_t n, uint64_t t, struct handoff *ho) {
+    if (UNLIKELY(sock_fd < 0)) return NULL;
+    if (UNLIKELY(cur_len + n > BUF_SIZE || (cur_len > 0 && t - cur_first_t > FLUSH_MICROS))) {
+        pthread_mutex_lock(&send_lock); /* waits while the other buffer is still being sent */
+        if (sock_fd < 0) { pthread_mutex_unlock(&send_lock); return NULL; }
+        ho->p = bufs[cur_buf];
+        ho->len = cur_len;
+        cur_buf ^= 1;
+        cur_len = 0;
+    }
+    if (cur_len == 0) cur_first_t = t;
+    unsigned char *p = bufs[cur_buf] + cur_len;
+    cur_len += n;
+    return p;
 }
 
-static void put_u8(uint8_t v) { buf[buf_len++] = v; }
-static void put_u16(uint16_t v) { memcpy(buf + buf_len, &v, 2); buf_len += 2; } /* x86-64/aarch64: LE */
-static void put_u32(uint32_t v) { memcpy(buf + buf_len, &v, 4); buf_len += 4; }
-static void put_u64(uint64_t v) { memcpy(buf + buf_len, &v, 8); buf_len += 8; }
-static void put_bytes(const void *p, size_t n) { memcpy(buf + buf_len, p, n); buf_len += n; }
+static void unlock_and_send(struct handoff *ho) {
+    pthread_mutex_unlock(&lock);
+    if (ho->p) {
+        send_all(ho->p, ho->len);
+        pthread_mutex_unlock(&send_lock);
+    }
+}
 
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "the record format is little-endian; add byte swapping for this target"
-#endif
+/* Clamps t so the stream's timestamps never go backwards. Caller holds lock. */
+static uint64_t stream_time_locked(uint64_t t) {
+    if (t < last_t) t = last_t;
+    last_t = t;
+    return t;
+}
+
+/* Little-endian encoders into a byte pointer. */
+static unsigned char *put_u8(unsigned char *p, uint8_t v) { *p = v; return p + 1; }
+static unsigned char *put_u16(unsigned char *p, uint16_t v) { memcpy(p, &v, 2); return p + 2; }
+static unsigned char *put_u32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); return p + 4; }
+static unsigned char *put_u64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); return p + 8; }
+static unsigned char *put_f64(unsigned char *p, double v) { memcpy(p, &v, 8); return p + 8; }
+static unsigned char *put_bytes(unsigned char *p, const void *s, size_t n) {
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Toggle (signal handler only flips flags)                                  */
+/* ------------------------------------------------------------------------ */
+
+static uint32_t toggle_gen;      /* bumped by the handler */
+static uint64_t toggle_at;       /* time of the last toggle */
+static uint32_t toggle_reported; /* generation last written as a TOGGLE record (under lock) */
+
+static void toggle_handler(int sig) {
+    (void)sig;
+    int saved = errno;
+    __atomic_store_n(&toggle_at, now_micros(), __ATOMIC_RELAXED);
+    __atomic_xor_fetch(&recording, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&toggle_gen, 1, __ATOMIC_RELEASE);
+    errno = saved;
+}
+
+#define TOGGLE_LEN (1 + 8 + 1)
+/* Caller holds lock: writes a TOGGLE record if the state changed since the last one. */
+static void report_toggle_locked(void) {
+    uint32_t gen = __atomic_load_n(&toggle_gen, __ATOMIC_ACQUIRE);
+    if (LIKELY(gen == toggle_reported)) return;
+    toggle_reported = gen;
+    unsigned char *p = reserve_sync_locked(TOGGLE_LEN);
+    if (!p) return;
+    p = put_u8(p, 'T');
+    p = put_u64(p, stream_time_locked(__atomic_load_n(&toggle_at, __ATOMIC_RELAXED)));
+    put_u8(p, (uint8_t)__atomic_load_n(&recording, __ATOMIC_RELAXED));
+}
 
 /* ------------------------------------------------------------------------ */
 /* Modules                                                                   */
 /* ------------------------------------------------------------------------ */
+
+static uintptr_t self_start, self_end; /* libplumb's own text, skipped in stacks */
+static char exe_path[4096];
+static size_t exe_len;
 
 static size_t find_build_id(struct dl_phdr_info *info, const unsigned char **out) {
     for (int i = 0; i < info->dlpi_phnum; i++) {
@@ -243,10 +417,30 @@ static void load_range(struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi) 
     *hi = h;
 }
 
-static int emit_module_cb(struct dl_phdr_info *info, size_t size, void *data) {
+/* The module table is collected into a scratch area outside `lock` (dl_iterate_phdr takes the
+ * loader's lock, which a thread inside a dl_iterate_phdr callback already holds when it
+ * allocates), then copied into the stream under `lock`. */
+#define SCRATCH_SIZE (1024 * 1024)
+static unsigned char *mod_scratch; /* mmap'd */
+static size_t mod_len;
+static int mod_busy;                /* trylock for the scratch */
+static unsigned long long last_adds, last_subs; /* loader counters at the last table */
+
+struct modscan { unsigned long long adds, subs; int have; };
+
+static int adds_cb(struct dl_phdr_info *info, size_t size, void *data) {
+    struct modscan *m = data;
+    if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof(info->dlpi_subs)) {
+        m->adds = info->dlpi_adds;
+        m->subs = info->dlpi_subs;
+        m->have = 1;
+    }
+    return 1; /* the counters are the same for every entry: stop after the first */
+}
+
+static int collect_cb(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
     (void)data;
-    if (size >= offsetof(struct dl_phdr_info, dlpi_adds) + sizeof(info->dlpi_adds))
-        last_adds = info->dlpi_adds;
     uintptr_t lo, hi;
     load_range(info, &lo, &hi);
     if (hi == 0) return 0; /* no PT_LOAD */
@@ -256,30 +450,71 @@ static int emit_module_cb(struct dl_phdr_info *info, size_t size, void *data) {
     if (path_len > 4096) path_len = 4096;
     const unsigned char *bid = NULL;
     size_t bid_len = find_build_id(info, &bid);
-    if (reserve(1 + 8 + 8 + 8 + 2 + path_len + 1 + bid_len) != 0) return 1;
-    put_u8('M');
-    put_u64(info->dlpi_addr);
-    put_u64(lo);
-    put_u64(hi);
-    put_u16((uint16_t)path_len);
-    put_bytes(path, path_len);
-    put_u8((uint8_t)bid_len);
-    put_bytes(bid, bid_len);
+    size_t n = 1 + 8 + 8 + 8 + 2 + path_len + 1 + bid_len;
+    if (mod_len + n > SCRATCH_SIZE) return 1;
+    unsigned char *p = mod_scratch + mod_len;
+    p = put_u8(p, 'M');
+    p = put_u64(p, info->dlpi_addr);
+    p = put_u64(p, lo);
+    p = put_u64(p, hi);
+    p = put_u16(p, (uint16_t)path_len);
+    p = put_bytes(p, path, path_len);
+    p = put_u8(p, (uint8_t)bid_len);
+    put_bytes(p, bid, bid_len);
+    mod_len += n;
     return 0;
 }
 
-static void emit_modules_locked(void) { dl_iterate_phdr(emit_module_cb, NULL); }
-
-static int adds_cb(struct dl_phdr_info *info, size_t size, void *data) {
-    if (size >= offsetof(struct dl_phdr_info, dlpi_adds) + sizeof(info->dlpi_adds))
-        *(unsigned long long *)data = info->dlpi_adds;
-    return 1; /* the counter is the same for every entry: stop after the first */
+/* Caller holds lock: copies the collected table into the stream. */
+static void emit_scratch_locked(void) {
+    size_t off = 0;
+    while (off < mod_len) { /* records are < 4.5 KiB; copy record-aligned chunks */
+        size_t chunk = mod_len - off;
+        if (chunk > BUF_SIZE / 2) {
+            /* find a record boundary: walk records */
+            size_t k = off;
+            while (k < mod_len) {
+                const unsigned char *r = mod_scratch + k;
+                uint16_t pl;
+                memcpy(&pl, r + 25, 2);
+                size_t rl = 1 + 8 + 8 + 8 + 2 + pl;
+                rl += 1 + r[rl];
+                if (k + rl - off > BUF_SIZE / 2) break;
+                k += rl;
+            }
+            chunk = k - off;
+        }
+        unsigned char *p = reserve_sync_locked(chunk);
+        if (!p) return;
+        memcpy(p, mod_scratch + off, chunk);
+        off += chunk;
+    }
 }
 
-static void refresh_modules_locked(void) {
-    unsigned long long adds = last_adds;
-    dl_iterate_phdr(adds_cb, &adds);
-    if (adds != last_adds) emit_modules_locked();
+/* Sends the module table if objects were loaded or unloaded since the last one. Called with
+ * no lock of ours held. If another thread is collecting, it will send the table. */
+static void refresh_modules(int force) {
+    if (!mod_scratch) return;
+    struct modscan m = {0, 0, 0};
+    if (!force) {
+        dl_iterate_phdr(adds_cb, &m);
+        if (m.have && m.adds == __atomic_load_n(&last_adds, __ATOMIC_RELAXED) &&
+            m.subs == __atomic_load_n(&last_subs, __ATOMIC_RELAXED))
+            return;
+    }
+    if (__atomic_exchange_n(&mod_busy, 1, __ATOMIC_ACQUIRE)) return;
+    m.have = 0;
+    dl_iterate_phdr(adds_cb, &m);
+    mod_len = 0;
+    dl_iterate_phdr(collect_cb, NULL);
+    pthread_mutex_lock(&lock);
+    emit_scratch_locked();
+    pthread_mutex_unlock(&lock);
+    if (m.have) {
+        __atomic_store_n(&last_adds, m.adds, __ATOMIC_RELAXED);
+        __atomic_store_n(&last_subs, m.subs, __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&mod_busy, 0, __ATOMIC_RELEASE);
 }
 
 static int self_cb(struct dl_phdr_info *info, size_t size, void *data) {
@@ -295,20 +530,24 @@ static int self_cb(struct dl_phdr_info *info, size_t size, void *data) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Stacks: dedup table in mmap'd storage (caller holds lock)                 */
+/* Stacks: dedup table in mmap'd storage, lock-free lookups                   */
 /* ------------------------------------------------------------------------ */
+/* Slots are filled under `lock` and published by a release store of `id`; a lookup that finds
+ * a published id knows its STACK record is already in the stream ahead of anything it writes
+ * later under `lock` (the record was written in the same critical section as the publish). */
 
 struct slot {
     uint64_t hash;
     uint32_t id;    /* 0 = empty */
     uint32_t off;   /* into pool */
     uint32_t depth;
+    uint32_t pad;
 };
 
-#define SLOT_BITS 16
+#define SLOT_BITS 18
 #define NSLOTS (1u << SLOT_BITS)
 #define MAX_USED (NSLOTS / 4 * 3)
-#define POOL_WORDS (1u << 21) /* 16 MiB virtual, touched only as used */
+#define POOL_WORDS (1u << 23) /* 64 MiB virtual, touched only as used */
 
 static struct slot *slots;
 static uint64_t *pool;
@@ -325,87 +564,298 @@ static uint64_t hash_stack(void *const *frames, int depth) {
     return h ? h : 1;
 }
 
-static uint32_t intern_stack_locked(void *const *frames, int depth) {
-    uint64_t h = hash_stack(frames, depth);
+static int same_frames(const struct slot *s, void *const *frames, int depth) {
+    const uint64_t *a = pool + s->off;
+    for (int k = 0; k < depth; k++)
+        if (a[k] != (uint64_t)(uintptr_t)frames[k]) return 0;
+    return 1;
+}
+
+/* Returns the published id or 0. Safe without the lock. */
+static uint32_t lookup_stack(uint64_t h, void *const *frames, int depth) {
+    if (!slots) return 0;
+    for (uint32_t i = (uint32_t)h & (NSLOTS - 1);; i = (i + 1) & (NSLOTS - 1)) {
+        struct slot *s = &slots[i];
+        uint32_t id = __atomic_load_n(&s->id, __ATOMIC_ACQUIRE);
+        if (id == 0) return 0;
+        if (s->hash == h && s->depth == (uint32_t)depth && same_frames(s, frames, depth)) return id;
+    }
+}
+
+#define STACK_LEN(d) (1 + 4 + 2 + 8 * (size_t)(d))
+
+/* Caller holds lock. Returns the stack's id, writing its STACK record first if it is new. */
+static uint32_t intern_stack_locked(uint64_t h, void *const *frames, int depth) {
     struct slot *free_slot = NULL;
     if (slots) {
         for (uint32_t i = (uint32_t)h & (NSLOTS - 1);; i = (i + 1) & (NSLOTS - 1)) {
             struct slot *s = &slots[i];
             if (s->id == 0) { free_slot = s; break; }
-            if (s->hash == h && s->depth == (uint32_t)depth) {
-                uint64_t *a = pool + s->off;
-                int same = 1;
-                for (int k = 0; k < depth; k++)
-                    if (a[k] != (uint64_t)(uintptr_t)frames[k]) { same = 0; break; }
-                if (same) return s->id;
-            }
+            if (s->hash == h && s->depth == (uint32_t)depth && same_frames(s, frames, depth))
+                return s->id;
         }
     }
-    /* new stack: make sure the agent knows every loaded object first */
-    refresh_modules_locked();
     uint32_t id = next_stack_id++;
+    unsigned char *p = reserve_sync_locked(STACK_LEN(depth));
+    if (!p) return id;
+    p = put_u8(p, 'S');
+    p = put_u32(p, id);
+    p = put_u16(p, (uint16_t)depth);
+    for (int k = 0; k < depth; k++) p = put_u64(p, (uint64_t)(uintptr_t)frames[k]);
+    count(C_STACKS, 1);
     if (free_slot && slots_used < MAX_USED && pool_used + (uint32_t)depth <= POOL_WORDS) {
         free_slot->hash = h;
-        free_slot->id = id;
         free_slot->off = pool_used;
         free_slot->depth = (uint32_t)depth;
         for (int k = 0; k < depth; k++) pool[pool_used + k] = (uint64_t)(uintptr_t)frames[k];
         pool_used += (uint32_t)depth;
         slots_used++;
-    } /* else: table full; this stack gets a fresh id every time, still lossless */
-    if (reserve(1 + 4 + 2 + 8 * (size_t)depth) == 0) {
-        put_u8('S');
-        put_u32(id);
-        put_u16((uint16_t)depth);
-        for (int k = 0; k < depth; k++) put_u64((uint64_t)(uintptr_t)frames[k]);
+        __atomic_store_n(&free_slot->id, id, __ATOMIC_RELEASE);
+    } else {
+        count(C_STACK_TABLE_FULL, 1); /* table full: a fresh id every time, still lossless */
     }
     return id;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Unwinding                                                                 */
+/* ------------------------------------------------------------------------ */
+
+struct stack {
+    void *frames[LIMIT_MAX_DEPTH + SELF_FRAMES];
+    int skip, depth;
+    uint64_t hash;
+};
+
+/* Frame-pointer walk (PLUMB_FRAME_POINTERS=1): only for programs built with
+ * -fno-omit-frame-pointer. Bounded by the thread's stack: every frame pointer must be above
+ * the previous one and below the stack's top, so a missing frame pointer ends the walk early
+ * (a truncated stack) instead of reading unmapped memory. */
+static uintptr_t find_stack_top(void) {
+    pthread_attr_t attr;
+    void *addr;
+    size_t size;
+    uintptr_t top = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) { /* may allocate: we are in_hook */
+        if (pthread_attr_getstack(&attr, &addr, &size) == 0) top = (uintptr_t)addr + size;
+        pthread_attr_destroy(&attr);
+    }
+    return top ? top : 1;
+}
+
+__attribute__((noinline)) static int fp_backtrace(void **out, int max) {
+    if (UNLIKELY(stack_top == 0)) stack_top = find_stack_top();
+    uintptr_t top = stack_top;
+    uintptr_t *fp = (uintptr_t *)__builtin_frame_address(0);
+    int n = 0;
+    while (n < max && top > 1) {
+        uintptr_t f = (uintptr_t)fp;
+        if ((f & 7) != 0 || f + 16 > top) break;
+        uintptr_t ret = fp[1];
+        uintptr_t next = fp[0];
+        if (ret == 0) break;
+        out[n++] = (void *)ret;
+        if (next <= f) break;
+        fp = (uintptr_t *)next;
+    }
+    return n;
+}
+
+static void capture(struct stack *st) {
+    int want = max_depth + SELF_FRAMES;
+    int n = use_frame_pointers ? fp_backtrace(st->frames, want) : unw_backtrace(st->frames, want);
+    if (n < 0) n = 0;
+    int skip = 0;
+    while (skip < n && (uintptr_t)st->frames[skip] >= self_start &&
+           (uintptr_t)st->frames[skip] < self_end)
+        skip++;
+    st->skip = skip;
+    st->depth = n - skip > max_depth ? max_depth : n - skip;
+    st->hash = hash_stack(st->frames + skip, st->depth);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sampled mode: Poisson sampling by bytes                                    */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t prng_next(void) {
+    uint64_t x = prng_state;
+    if (UNLIKELY(x == 0)) {
+        x = (uint64_t)current_tid() * 0x9E3779B97F4A7C15ull ^ now_micros() ^ (uint64_t)(uintptr_t)&x;
+        if (x == 0) x = 1;
+    }
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    prng_state = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+/* Exponentially distributed with mean sample_bytes. */
+static int64_t next_sample_gap(void) {
+    double u = ((double)(prng_next() >> 11) + 1.0) * (1.0 / 9007199254740993.0); /* (0, 1] */
+    double gap = -log(u) * (double)sample_bytes;
+    if (gap < 1.0) gap = 1.0;
+    if (gap > 9e18) gap = 9e18;
+    return (int64_t)gap;
+}
+
+/* Decides whether an allocation of `size` bytes is sampled; updates the thread's countdown. */
+static int take_sample(size_t size) {
+    if (UNLIKELY(prng_state == 0)) sample_countdown = next_sample_gap();
+    sample_countdown -= (int64_t)(size ? size : 1);
+    if (LIKELY(sample_countdown > 0)) return 0;
+    sample_countdown = next_sample_gap();
+    return 1;
+}
+
+static double sample_weight(size_t size) {
+    double s = (double)(size ? size : 1);
+    return 1.0 / (-expm1(-s / (double)sample_bytes));
+}
+
+/* Bounded set of sampled live addresses (so only their frees are sent). 64-byte buckets of 7
+ * keys with a spin lock, plus an 8 KiB bitmap of non-empty buckets that stays in cache: a free
+ * reads one bit and, in the common case of an empty bucket, touches nothing else and takes no
+ * lock. A full bucket drops the sample (counted), never a free. */
+#define SS_BITS 16
+#define SS_BUCKETS (1u << SS_BITS)
+#define SS_WAYS 7
+struct ss_bucket { uint32_t lock; uint32_t count; uintptr_t keys[SS_WAYS]; };
+struct addr_set { uint64_t *nonempty; struct ss_bucket *buckets; };
+static struct addr_set sampled_set; /* sampled mode only; 4 MiB + 8 KiB mmap'd */
+static struct addr_set mmap_set;    /* full mode with PLUMB_TRACK_MMAP: live anonymous mappings */
+
+static uint32_t ss_index(const void *p) {
+    return (uint32_t)(((uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull) >> (64 - SS_BITS));
+}
+static void ss_lock(struct ss_bucket *b) {
+    while (__atomic_exchange_n(&b->lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&b->lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+}
+static void ss_unlock(struct ss_bucket *b) { __atomic_store_n(&b->lock, 0, __ATOMIC_RELEASE); }
+
+static int ss_insert(struct addr_set *set, const void *p) {
+    if (!set->buckets) return 0;
+    uint32_t i = ss_index(p);
+    struct ss_bucket *b = &set->buckets[i];
+    int ok = 0;
+    ss_lock(b);
+    if (b->count < SS_WAYS) {
+        b->keys[b->count++] = (uintptr_t)p;
+        __atomic_fetch_or(&set->nonempty[i >> 6], 1ull << (i & 63), __ATOMIC_RELEASE);
+        ok = 1;
+    }
+    ss_unlock(b);
+    return ok;
+}
+
+/* Cheap pre-check without the lock: can p be in the set? */
+static inline int ss_maybe(const struct addr_set *set, const void *p) {
+    if (!set->buckets) return 0;
+    uint32_t i = ss_index(p);
+    return (__atomic_load_n(&set->nonempty[i >> 6], __ATOMIC_ACQUIRE) >> (i & 63)) & 1;
+}
+
+static int ss_remove(struct addr_set *set, const void *p) {
+    if (!ss_maybe(set, p)) return 0;
+    uint32_t i = ss_index(p);
+    struct ss_bucket *b = &set->buckets[i];
+    int found = 0;
+    ss_lock(b);
+    for (uint32_t k = 0; k < b->count; k++) {
+        if (b->keys[k] == (uintptr_t)p) {
+            b->keys[k] = b->keys[--b->count];
+            if (b->count == 0)
+                __atomic_fetch_and(&set->nonempty[i >> 6], ~(1ull << (i & 63)), __ATOMIC_RELEASE);
+            found = 1;
+            break;
+        }
+    }
+    ss_unlock(b);
+    return found;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Recording (caller has set in_hook)                                        */
 /* ------------------------------------------------------------------------ */
 
-struct stack { void *frames[MAX_FRAMES + 16]; int skip, depth; };
+#define ALLOC_LEN (1 + 8 + 8 + 8 + 4 + 4)
+#define SAMPLE_LEN (ALLOC_LEN + 8)
+#define FREE_LEN (1 + 8 + 8)
 
-static void capture(struct stack *st) {
-    int n = backtrace(st->frames, MAX_FRAMES + 16);
-    int skip = 0;
-    while (skip < n && (uintptr_t)st->frames[skip] >= self_start &&
-           (uintptr_t)st->frames[skip] < self_end)
-        skip++;
-    st->skip = skip;
-    st->depth = n - skip > MAX_FRAMES ? MAX_FRAMES : n - skip;
+static void write_alloc(unsigned char *p, uint64_t t, const void *addr, size_t size, uint32_t id,
+                        int sampled, double weight) {
+    p = put_u8(p, sampled ? 'P' : 'A');
+    p = put_u64(p, t);
+    p = put_u64(p, (uint64_t)(uintptr_t)addr);
+    p = put_u64(p, (uint64_t)size);
+    p = put_u32(p, id);
+    p = put_u32(p, current_tid());
+    if (sampled) put_f64(p, weight);
 }
 
-static void emit_alloc_locked(const struct stack *st, void *p, size_t size) {
-    uint32_t id = intern_stack_locked(st->frames + st->skip, st->depth);
-    if (reserve(1 + 8 + 8 + 8 + 4 + 4) != 0) return;
-    put_u8('A');
-    put_u64(now_micros());
-    put_u64((uint64_t)(uintptr_t)p);
-    put_u64((uint64_t)size);
-    put_u32(id);
-    put_u32(current_tid());
+static void record_alloc_with(struct stack *st, const void *addr, size_t size) {
+    int sampled = mode == MODE_SAMPLED;
+    double weight = 1.0;
+    if (sampled) {
+        if (!ss_insert(&sampled_set, addr)) { count(C_DROPPED, 1); return; }
+        weight = sample_weight(size);
+        count(C_SAMPLES, 1);
+    }
+    void *const *frames = st->frames + st->skip;
+    uint32_t id = lookup_stack(st->hash, frames, st->depth);
+    if (id == 0) refresh_modules(0); /* maybe a new object: the agent needs it before the stack */
+    uint64_t t = now_micros();
+    struct handoff ho = {NULL, 0};
+    pthread_mutex_lock(&lock);
+    if (LIKELY(sock_fd >= 0)) {
+        report_toggle_locked();
+        t = stream_time_locked(t);
+        if (id == 0) id = intern_stack_locked(st->hash, frames, st->depth);
+        unsigned char *p = reserve_hot_locked(sampled ? SAMPLE_LEN : ALLOC_LEN, t, &ho);
+        if (p) {
+            write_alloc(p, t, addr, size, id, sampled, weight);
+            count(C_EVENTS, 1);
+        }
+    }
+    unlock_and_send(&ho);
 }
 
-static void emit_free_locked(void *p) {
-    if (reserve(1 + 8 + 8) != 0) return;
-    put_u8('F');
-    put_u64(now_micros());
-    put_u64((uint64_t)(uintptr_t)p);
-}
-
-static void record_alloc(void *p, size_t size) {
+static void record_alloc(const void *addr, size_t size) {
     struct stack st;
     capture(&st);
+    record_alloc_with(&st, addr, size);
+}
+
+static void record_free(const void *addr) {
+    if (mode == MODE_SAMPLED && !ss_remove(&sampled_set, addr)) return;
+    uint64_t t = now_micros();
+    struct handoff ho = {NULL, 0};
     pthread_mutex_lock(&lock);
-    if (is_enabled()) emit_alloc_locked(&st, p, size);
-    pthread_mutex_unlock(&lock);
+    if (LIKELY(sock_fd >= 0)) {
+        report_toggle_locked();
+        t = stream_time_locked(t);
+        unsigned char *p = reserve_hot_locked(FREE_LEN, t, &ho);
+        if (p) {
+            p = put_u8(p, 'F');
+            p = put_u64(p, t);
+            put_u64(p, (uint64_t)(uintptr_t)addr);
+            count(C_EVENTS, 1);
+        }
+    }
+    unlock_and_send(&ho);
+}
+
+/* Should this allocation be recorded? Cheap checks first; sampled mode decides here so that
+ * an unsampled allocation costs a TLS decrement and no unwinding. */
+static int want_alloc(size_t size) {
+    if (mode == MODE_SAMPLED) return take_sample(size);
+    return 1;
 }
 
 /* ------------------------------------------------------------------------ */
-/* Hooks                                                                     */
+/* Hooks: C allocator                                                        */
 /* ------------------------------------------------------------------------ */
 
 EXPORT void *malloc(size_t size) {
@@ -413,7 +863,7 @@ EXPORT void *malloc(size_t size) {
     if (in_hook || !is_enabled()) return real_malloc(size);
     in_hook = 1;
     void *p = real_malloc(size);
-    if (p) record_alloc(p, size);
+    if (p && want_alloc(size)) record_alloc(p, size);
     in_hook = 0;
     return p;
 }
@@ -427,23 +877,33 @@ EXPORT void *calloc(size_t n, size_t size) {
     if (in_hook || !is_enabled()) return real_calloc(n, size);
     in_hook = 1;
     void *p = real_calloc(n, size);
-    if (p) record_alloc(p, n * size);
+    if (p && want_alloc(n * size)) record_alloc(p, n * size);
     in_hook = 0;
     return p;
+}
+
+/* Records a free (if recording). Called *before* the memory is released: once it is, another
+ * thread may get the same address back and write its ALLOC. A free made while its thread is
+ * already inside a hook (the unwinder's own, or a signal handler's) passes through, counted. */
+static void note_free(void *p) {
+    if (!is_enabled()) return;
+    if (UNLIKELY(in_hook)) { count(C_NESTED_FREES, 1); return; }
+    in_hook = 1;
+    record_free(p);
+    in_hook = 0;
 }
 
 EXPORT void free(void *p) {
     if (!p || in_arena(p)) return;
     if (UNLIKELY(!init_real())) return; /* cannot happen for non-arena pointers */
-    if (in_hook || !is_enabled()) { real_free(p); return; }
-    in_hook = 1;
-    /* record before releasing: once freed, another thread may get the same address */
-    pthread_mutex_lock(&lock);
-    if (is_enabled()) emit_free_locked(p);
-    pthread_mutex_unlock(&lock);
+    /* sampled mode: most frees are of unsampled blocks; one bit says so without the hook */
+    if (mode != MODE_SAMPLED || ss_maybe(&sampled_set, p)) note_free(p);
     real_free(p);
-    in_hook = 0;
 }
+
+/* realloc-like calls: FREE(old) is written before the real call (so another thread that gets
+ * `old` back from the allocator writes its ALLOC after it), ALLOC(new) after. If the call
+ * fails, the old block is still live: it is re-announced with an ALLOC of its usable size. */
 
 EXPORT void *realloc(void *old, size_t size) {
     if (UNLIKELY(!init_real())) {
@@ -460,20 +920,17 @@ EXPORT void *realloc(void *old, size_t size) {
     if (in_hook || !is_enabled()) return real_realloc(old, size);
     in_hook = 1;
     struct stack st;
-    capture(&st);
-    /* The real call runs under the lock so FREE(old)/ALLOC(new) cannot be reordered
-     * against another thread that gets `old` back from the allocator. */
-    pthread_mutex_lock(&lock);
+    int full = mode == MODE_FULL;
+    if (full) capture(&st); /* unwind first: FREE(old) is then quickly followed by ALLOC */
+    record_free(old);
     void *p = real_realloc(old, size);
-    if (is_enabled()) {
-        if (p) {
-            emit_free_locked(old);
-            emit_alloc_locked(&st, p, size);
-        } else if (size == 0) {
-            emit_free_locked(old); /* glibc: realloc(p, 0) frees p and returns NULL */
-        }
-    }
-    pthread_mutex_unlock(&lock);
+    if (p) {
+        if (full) record_alloc_with(&st, p, size);
+        else if (want_alloc(size)) record_alloc(p, size);
+    } else if (size != 0 && full) {
+        /* failed: `old` is still live */
+        record_alloc_with(&st, old, real_usable_size ? real_usable_size(old) : 0);
+    } /* realloc(p, 0) returning NULL freed p: the FREE is already written */
     in_hook = 0;
     return p;
 }
@@ -497,7 +954,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t size) {
     if (in_hook || !is_enabled()) return real_posix_memalign(out, align, size);
     in_hook = 1;
     int rc = real_posix_memalign(out, align, size);
-    if (rc == 0) record_alloc(*out, size);
+    if (rc == 0 && want_alloc(size)) record_alloc(*out, size);
     in_hook = 0;
     return rc;
 }
@@ -506,7 +963,7 @@ static void *aligned_common(aligned_alloc_fn fn, size_t align, size_t size) {
     if (in_hook || !is_enabled()) return fn(align, size);
     in_hook = 1;
     void *p = fn(align, size);
-    if (p) record_alloc(p, size);
+    if (p && want_alloc(size)) record_alloc(p, size);
     in_hook = 0;
     return p;
 }
@@ -525,7 +982,7 @@ static void *valloc_common(valloc_fn fn, size_t size) {
     if (in_hook || !is_enabled()) return fn(size);
     in_hook = 1;
     void *p = fn(size);
-    if (p) record_alloc(p, size);
+    if (p && want_alloc(size)) record_alloc(p, size);
     in_hook = 0;
     return p;
 }
@@ -540,19 +997,455 @@ EXPORT void *pvalloc(size_t size) {
     return valloc_common(real_pvalloc, size);
 }
 
+EXPORT size_t malloc_usable_size(void *p) {
+    if (!p) return 0;
+    if (in_arena(p)) return arena_size(p);
+    if (UNLIKELY(!init_real()) || !real_usable_size) return 0;
+    return real_usable_size(p);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Hooks: jemalloc's extended API, plain and prefixed (_rjem_)               */
+/* ------------------------------------------------------------------------ */
+/* Resolved lazily with dlsym(RTLD_NEXT). Without jemalloc the functions still behave as
+ * documented (emulated on the C allocator), so a program that merely references them does not
+ * crash; nallocx/mallctl are deliberately not exported, so feature checks that need the whole
+ * jemalloc API still see that jemalloc is absent. */
+
+#define MALLOCX_LG_ALIGN_MASK 0x3f
+#define MALLOCX_ZERO_FLAG 0x40
+
+typedef void *(*mallocx_fn)(size_t, int);
+typedef void *(*rallocx_fn)(void *, size_t, int);
+typedef size_t (*xallocx_fn)(void *, size_t, size_t, int);
+typedef size_t (*sallocx_fn)(const void *, int);
+typedef void (*dallocx_fn)(void *, int);
+typedef void (*sdallocx_fn)(void *, size_t, int);
+
+struct jfamily {
+    const char *prefix;
+    int resolved;
+    mallocx_fn mallocx;
+    rallocx_fn rallocx;
+    xallocx_fn xallocx;
+    sallocx_fn sallocx;
+    dallocx_fn dallocx;
+    sdallocx_fn sdallocx;
+    malloc_fn malloc;
+    calloc_fn calloc;
+    realloc_fn realloc;
+    free_fn free;
+    posix_memalign_fn posix_memalign;
+    aligned_alloc_fn aligned_alloc;
+    usable_fn usable_size;
+};
+
+static struct jfamily jplain = {.prefix = ""};
+static struct jfamily jrjem = {.prefix = "_rjem_"};
+
+static void *jsym(const char *prefix, const char *name) {
+    char full[64];
+    size_t pl = strlen(prefix), nl = strlen(name);
+    if (pl + nl + 1 > sizeof full) return NULL;
+    memcpy(full, prefix, pl);
+    memcpy(full + pl, name, nl + 1);
+    return dlsym(RTLD_NEXT, full);
+}
+
+static struct jfamily *jresolve(struct jfamily *j) {
+    if (LIKELY(__atomic_load_n(&j->resolved, __ATOMIC_ACQUIRE))) return j;
+    init_real();
+    int saved = in_hook;
+    in_hook = 1; /* dlsym may allocate */
+    j->mallocx = (mallocx_fn)jsym(j->prefix, "mallocx");
+    j->rallocx = (rallocx_fn)jsym(j->prefix, "rallocx");
+    j->xallocx = (xallocx_fn)jsym(j->prefix, "xallocx");
+    j->sallocx = (sallocx_fn)jsym(j->prefix, "sallocx");
+    j->dallocx = (dallocx_fn)jsym(j->prefix, "dallocx");
+    j->sdallocx = (sdallocx_fn)jsym(j->prefix, "sdallocx");
+    if (j->prefix[0]) {
+        j->malloc = (malloc_fn)jsym(j->prefix, "malloc");
+        j->calloc = (calloc_fn)jsym(j->prefix, "calloc");
+        j->realloc = (realloc_fn)jsym(j->prefix, "realloc");
+        j->free = (free_fn)jsym(j->prefix, "free");
+        j->posix_memalign = (posix_memalign_fn)jsym(j->prefix, "posix_memalign");
+        j->aligned_alloc = (aligned_alloc_fn)jsym(j->prefix, "aligned_alloc");
+        j->usable_size = (usable_fn)jsym(j->prefix, "malloc_usable_size");
+    }
+    /* anything missing falls back to the C allocator */
+    if (!j->malloc) j->malloc = real_malloc;
+    if (!j->calloc) j->calloc = real_calloc;
+    if (!j->realloc) j->realloc = real_realloc;
+    if (!j->free) j->free = real_free;
+    if (!j->posix_memalign) j->posix_memalign = real_posix_memalign;
+    if (!j->aligned_alloc) j->aligned_alloc = real_aligned_alloc;
+    if (!j->usable_size) j->usable_size = real_usable_size;
+    in_hook = saved;
+    __atomic_store_n(&j->resolved, 1, __ATOMIC_RELEASE);
+    return j;
+}
+
+static size_t jalign(int flags) {
+    int lg = flags & MALLOCX_LG_ALIGN_MASK;
+    return lg ? (size_t)1 << lg : 0;
+}
+
+static void *j_real_mallocx(struct jfamily *j, size_t size, int flags) {
+    if (j->mallocx) return j->mallocx(size, flags);
+    size_t align = jalign(flags);
+    void *p = NULL;
+    if (align > 16) {
+        if (j->posix_memalign(&p, align, size) != 0) p = NULL;
+    } else {
+        p = j->malloc(size);
+    }
+    if (p && (flags & MALLOCX_ZERO_FLAG)) memset(p, 0, size);
+    return p;
+}
+
+static void *j_real_rallocx(struct jfamily *j, void *old, size_t size, int flags) {
+    if (j->rallocx) return j->rallocx(old, size, flags);
+    size_t align = jalign(flags);
+    size_t old_size = j->usable_size ? j->usable_size(old) : 0;
+    void *p;
+    if (align > 16) {
+        p = j_real_mallocx(j, size, flags & ~MALLOCX_ZERO_FLAG);
+        if (p) { memcpy(p, old, old_size < size ? old_size : size); j->free(old); }
+    } else {
+        p = j->realloc(old, size ? size : 1);
+    }
+    if (p && (flags & MALLOCX_ZERO_FLAG) && size > old_size) memset((char *)p + old_size, 0, size - old_size);
+    return p;
+}
+
+static void *j_mallocx(struct jfamily *j, size_t size, int flags) {
+    if (UNLIKELY(!init_real())) return arena_alloc(size, jalign(flags) ? jalign(flags) : 16);
+    jresolve(j);
+    if (in_hook || !is_enabled()) return j_real_mallocx(j, size, flags);
+    in_hook = 1;
+    void *p = j_real_mallocx(j, size, flags);
+    if (p && want_alloc(size)) record_alloc(p, size);
+    in_hook = 0;
+    return p;
+}
+
+/* rallocx, or the family's realloc when use_realloc (prefixed builds). */
+static void *j_resize(struct jfamily *j, void *old, size_t size, int flags, int use_realloc) {
+    jresolve(j);
+    if (in_arena(old)) { /* bootstrap block: move it */
+        void *p = j_mallocx(j, size, flags);
+        if (p) memcpy(p, old, arena_size(old) < size ? arena_size(old) : size);
+        return p;
+    }
+    if (in_hook || !is_enabled())
+        return use_realloc ? j->realloc(old, size) : j_real_rallocx(j, old, size, flags);
+    in_hook = 1;
+    struct stack st;
+    int full = mode == MODE_FULL;
+    if (full) capture(&st);
+    record_free(old);
+    void *p = use_realloc ? j->realloc(old, size) : j_real_rallocx(j, old, size, flags);
+    if (p) {
+        if (full) record_alloc_with(&st, p, size);
+        else if (want_alloc(size)) record_alloc(p, size);
+    } else if (full && !(use_realloc && size == 0)) { /* failed: `old` is still live */
+        record_alloc_with(&st, old, j->sallocx ? j->sallocx(old, 0) : 0);
+    }
+    in_hook = 0;
+    return p;
+}
+
+static void *j_rallocx(struct jfamily *j, void *old, size_t size, int flags) {
+    return j_resize(j, old, size, flags, 0);
+}
+
+static size_t j_xallocx(struct jfamily *j, void *ptr, size_t size, size_t extra, int flags) {
+    jresolve(j);
+    if (!j->xallocx) return j->usable_size ? j->usable_size(ptr) : 0; /* never grows in place */
+    if (in_hook || !is_enabled()) return j->xallocx(ptr, size, extra, flags);
+    in_hook = 1;
+    size_t r = j->xallocx(ptr, size, extra, flags);
+    /* resized in place: the address cannot be reused meanwhile, so FREE+ALLOC after the call */
+    if (r >= size && mode == MODE_FULL) {
+        struct stack st;
+        capture(&st);
+        record_free(ptr);
+        record_alloc_with(&st, ptr, size);
+    }
+    in_hook = 0;
+    return r;
+}
+
+static size_t j_sallocx(struct jfamily *j, const void *ptr, int flags) {
+    jresolve(j);
+    if (in_arena(ptr)) return arena_size(ptr);
+    if (j->sallocx) return j->sallocx(ptr, flags);
+    return j->usable_size ? j->usable_size((void *)ptr) : 0;
+}
+
+/* Frees: FREE first, then the real call with in_hook set, so that a prefixed build that
+ * forwards to the plain API (or the reverse) is recorded once. */
+static void j_dallocx(struct jfamily *j, void *ptr, int flags) {
+    if (!ptr || in_arena(ptr)) return;
+    jresolve(j);
+    int outer = !in_hook;
+    note_free(ptr);
+    in_hook = 1;
+    if (j->dallocx) j->dallocx(ptr, flags);
+    else j->free(ptr);
+    if (outer) in_hook = 0;
+}
+
+static void j_sdallocx(struct jfamily *j, void *ptr, size_t size, int flags) {
+    if (!ptr || in_arena(ptr)) return;
+    jresolve(j);
+    int outer = !in_hook;
+    note_free(ptr);
+    in_hook = 1;
+    if (j->sdallocx) j->sdallocx(ptr, size, flags);
+    else if (j->dallocx) j->dallocx(ptr, flags);
+    else j->free(ptr);
+    if (outer) in_hook = 0;
+}
+
+EXPORT void *mallocx(size_t size, int flags) { return j_mallocx(&jplain, size, flags); }
+EXPORT void *rallocx(void *p, size_t size, int flags) { return j_rallocx(&jplain, p, size, flags); }
+EXPORT size_t xallocx(void *p, size_t size, size_t extra, int flags) {
+    return j_xallocx(&jplain, p, size, extra, flags);
+}
+EXPORT size_t sallocx(const void *p, int flags) { return j_sallocx(&jplain, p, flags); }
+EXPORT void dallocx(void *p, int flags) { j_dallocx(&jplain, p, flags); }
+EXPORT void sdallocx(void *p, size_t size, int flags) { j_sdallocx(&jplain, p, size, flags); }
+
+EXPORT void *_rjem_mallocx(size_t size, int flags) { return j_mallocx(&jrjem, size, flags); }
+EXPORT void *_rjem_rallocx(void *p, size_t size, int flags) { return j_rallocx(&jrjem, p, size, flags); }
+EXPORT size_t _rjem_xallocx(void *p, size_t size, size_t extra, int flags) {
+    return j_xallocx(&jrjem, p, size, extra, flags);
+}
+EXPORT size_t _rjem_sallocx(const void *p, int flags) { return j_sallocx(&jrjem, p, flags); }
+EXPORT void _rjem_dallocx(void *p, int flags) { j_dallocx(&jrjem, p, flags); }
+EXPORT void _rjem_sdallocx(void *p, size_t size, int flags) { j_sdallocx(&jrjem, p, size, flags); }
+EXPORT void *_rjem_malloc(size_t size) { return j_mallocx(&jrjem, size, 0); }
+EXPORT void *_rjem_calloc(size_t n, size_t size) {
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) { errno = ENOMEM; return NULL; }
+    return j_mallocx(&jrjem, total, MALLOCX_ZERO_FLAG);
+}
+EXPORT void *_rjem_realloc(void *p, size_t size) {
+    if (!p) return j_mallocx(&jrjem, size, 0);
+    return j_resize(&jrjem, p, size, 0, 1);
+}
+EXPORT void _rjem_free(void *p) {
+    if (!p || in_arena(p)) return;
+    jresolve(&jrjem);
+    int outer = !in_hook;
+    note_free(p);
+    in_hook = 1;
+    jrjem.free(p);
+    if (outer) in_hook = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Hooks: mmap/munmap (PLUMB_TRACK_MMAP=1; anonymous mappings only)           */
+/* ------------------------------------------------------------------------ */
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
+    mmap_fn fn = __atomic_load_n(&real_mmap, __ATOMIC_ACQUIRE);
+    void *p = fn ? fn(addr, len, prot, flags, fd, off)
+                 : (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+    if (track_mmap && p != MAP_FAILED && (flags & MAP_ANONYMOUS) && !in_hook && is_enabled()) {
+        in_hook = 1;
+        if (mode == MODE_SAMPLED) {
+            if (want_alloc(len)) record_alloc(p, len);
+        } else if (ss_insert(&mmap_set, p)) {
+            record_alloc(p, len);
+        } else {
+            count(C_DROPPED, 1);
+        }
+        in_hook = 0;
+    }
+    return p;
+}
+
+/* Only a mapping recorded by mmap() above gets a FREE, when it is unmapped from its start
+ * address (a partial unmap from the start ends it; unmapping its tail alone is not seen). */
+EXPORT int munmap(void *addr, size_t len) {
+    if (track_mmap && !in_hook && is_enabled()) {
+        in_hook = 1;
+        if (mode == MODE_SAMPLED || ss_remove(&mmap_set, addr)) record_free(addr);
+        in_hook = 0;
+    }
+    munmap_fn fn = __atomic_load_n(&real_munmap, __ATOMIC_ACQUIRE);
+    return fn ? fn(addr, len) : (int)syscall(SYS_munmap, addr, len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Counters, END, exec and exit                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Caller holds lock. */
+static void emit_counters_locked(void) {
+    unsigned char *p = reserve_sync_locked(1 + 8 + 2 + 8 * C_COUNT);
+    if (!p) return;
+    p = put_u8(p, 'K');
+    p = put_u64(p, stream_time_locked(now_micros()));
+    p = put_u16(p, C_COUNT);
+    for (int i = 0; i < C_COUNT; i++) p = put_u64(p, __atomic_load_n(&counters[i], __ATOMIC_RELAXED));
+}
+
+/* Sends COUNTERS and END and closes the socket (the agent sees EOF right after END). */
+static void finish_session(void) {
+    if (getpid() != session_pid) return; /* a vfork child must not end its parent's stream */
+    int saved = in_hook;
+    in_hook = 1;
+    pthread_mutex_lock(&lock);
+    if (sock_fd >= 0) {
+        report_toggle_locked();
+        emit_counters_locked();
+        unsigned char *p = reserve_sync_locked(1 + 8);
+        if (p) {
+            p = put_u8(p, 'E');
+            put_u64(p, stream_time_locked(now_micros()));
+        }
+        flush_sync_locked();
+        pthread_mutex_lock(&send_lock);
+        disconnect_send_locked();
+        pthread_mutex_unlock(&send_lock);
+    }
+    pthread_mutex_unlock(&lock);
+    in_hook = saved;
+}
+
+/* Before exec: everything recorded so far reaches the agent. The socket is close-on-exec, so
+ * a successful exec ends the stream at a record boundary (EOF without END); a failed exec
+ * just continues recording. */
+static void flush_before_exec(void) {
+    if (getpid() != session_pid || !__atomic_load_n(&connected, __ATOMIC_RELAXED)) return;
+    int saved = in_hook;
+    in_hook = 1;
+    pthread_mutex_lock(&lock);
+    if (sock_fd >= 0) {
+        report_toggle_locked();
+        emit_counters_locked();
+        flush_sync_locked();
+    }
+    pthread_mutex_unlock(&lock);
+    in_hook = saved;
+}
+
+#define RESOLVE(type, name) ((type)dlsym(RTLD_NEXT, name))
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
+    execve_fn real = RESOLVE(execve_fn, "execve");
+    flush_before_exec();
+    return real(path, argv, envp);
+}
+EXPORT int execv(const char *path, char *const argv[]) {
+    execvp_fn real = RESOLVE(execvp_fn, "execv");
+    flush_before_exec();
+    return real(path, argv);
+}
+EXPORT int execvp(const char *file, char *const argv[]) {
+    execvp_fn real = RESOLVE(execvp_fn, "execvp");
+    flush_before_exec();
+    return real(file, argv);
+}
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
+    execvpe_fn real = RESOLVE(execvpe_fn, "execvpe");
+    flush_before_exec();
+    return real(file, argv, envp);
+}
+EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
+    fexecve_fn real = RESOLVE(fexecve_fn, "fexecve");
+    flush_before_exec();
+    return real(fd, argv, envp);
+}
+
+#define MAX_EXECL_ARGS 4096
+/* execl*: collect the variadic arguments into an argv on the stack (bounded). */
+#define COLLECT_ARGS(arg0, ap, argv, n, ok)                  \
+    do {                                                      \
+        char *a0_ = (char *)(arg0);                           \
+        __asm__("" : "+r"(a0_)); /* glibc marks it nonnull */ \
+        (argv)[0] = a0_;                                      \
+        (n) = 1;                                              \
+        (ok) = 1;                                             \
+        if (a0_) {                                            \
+            for (;;) {                                        \
+                char *a_ = va_arg(ap, char *);                \
+                if ((n) >= MAX_EXECL_ARGS - 1) { (ok) = 0; break; } \
+                (argv)[(n)++] = a_;                           \
+                if (!a_) break;                               \
+            }                                                 \
+        }                                                     \
+        (argv)[(n)] = NULL;                                   \
+    } while (0)
+
+EXPORT int execl(const char *path, const char *arg, ...) {
+    char *argv[MAX_EXECL_ARGS + 1];
+    int n, ok;
+    va_list ap;
+    va_start(ap, arg);
+    COLLECT_ARGS(arg, ap, argv, n, ok);
+    va_end(ap);
+    if (!ok) { errno = E2BIG; return -1; }
+    return execv(path, argv);
+}
+EXPORT int execlp(const char *file, const char *arg, ...) {
+    char *argv[MAX_EXECL_ARGS + 1];
+    int n, ok;
+    va_list ap;
+    va_start(ap, arg);
+    COLLECT_ARGS(arg, ap, argv, n, ok);
+    va_end(ap);
+    if (!ok) { errno = E2BIG; return -1; }
+    return execvp(file, argv);
+}
+EXPORT int execle(const char *path, const char *arg, ...) {
+    char *argv[MAX_EXECL_ARGS + 1];
+    int n, ok;
+    va_list ap;
+    va_start(ap, arg);
+    COLLECT_ARGS(arg, ap, argv, n, ok);
+    char *const *envp = va_arg(ap, char *const *);
+    va_end(ap);
+    if (!ok) { errno = E2BIG; return -1; }
+    return execve(path, argv, envp);
+}
+
+/* _exit skips destructors: end the stream here so a program that leaves with _exit still
+ * delivers its last buffer. */
+EXPORT void _exit(int status) {
+    exit_fn real = RESOLVE(exit_fn, "_exit");
+    finish_session();
+    if (real) real(status);
+    syscall(SYS_exit_group, status);
+    __builtin_unreachable();
+}
+EXPORT void _Exit(int status) { _exit(status); }
+
 /* ------------------------------------------------------------------------ */
 /* Fork                                                                      */
 /* ------------------------------------------------------------------------ */
 
-static void atfork_prepare(void) { pthread_mutex_lock(&lock); }
-static void atfork_parent(void) { pthread_mutex_unlock(&lock); }
+static void atfork_prepare(void) {
+    pthread_mutex_lock(&lock);
+    pthread_mutex_lock(&send_lock);
+}
+static void atfork_parent(void) {
+    pthread_mutex_unlock(&send_lock);
+    pthread_mutex_unlock(&lock);
+}
 static void atfork_child(void) {
-    /* The child is detached: it shares the parent's socket, so it must never write
-     * to it. Close its copy and pass through from now on. */
-    __atomic_store_n(&enabled, 0, __ATOMIC_RELAXED);
+    /* The child is detached: it shares the parent's socket, so it must never write to it.
+     * Close its copy and pass through from now on. */
+    __atomic_store_n(&connected, 0, __ATOMIC_RELAXED);
     if (sock_fd >= 0) close(sock_fd);
     sock_fd = -1;
-    buf_len = 0;
+    cur_len = 0;
+    thread_id = 0;
+    __atomic_store_n(&mod_busy, 0, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&send_lock);
     pthread_mutex_unlock(&lock);
 }
 
@@ -575,8 +1468,97 @@ static int connect_agent(const char *path) {
         close(fd);
         return -1;
     }
-    fcntl(fd, F_SETFD, FD_CLOEXEC); /* already set via SOCK_CLOEXEC; be explicit */
     return fd;
+}
+
+static long env_long(const char *name, long def, long lo, long hi) {
+    const char *v = getenv(name);
+    if (!v || !*v) return def;
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (errno || *end || x < lo || x > hi) return def;
+    return x;
+}
+
+static int env_flag(const char *name) { return env_long(name, 0, 0, 1) == 1; }
+
+static void read_config(void) {
+    const char *m = getenv("PLUMB_MODE");
+    mode = (m && strcmp(m, "sampled") == 0) ? MODE_SAMPLED : MODE_FULL;
+    sample_bytes = (uint64_t)env_long("PLUMB_SAMPLE_BYTES", 524288, 1, 1L << 40);
+    max_depth = (int)env_long("PLUMB_MAX_DEPTH", DEFAULT_MAX_DEPTH, 1, LIMIT_MAX_DEPTH);
+    use_frame_pointers = env_flag("PLUMB_FRAME_POINTERS");
+    track_mmap = env_flag("PLUMB_TRACK_MMAP");
+    follow_exec = env_flag("PLUMB_FOLLOW_EXEC");
+    start_disabled = env_flag("PLUMB_START_DISABLED");
+    toggle_signal = (int)env_long("PLUMB_TOGGLE_SIGNAL", SIGUSR1, 0, 64);
+}
+
+/* Unless PLUMB_FOLLOW_EXEC=1, exec'd children must not load the library again: drop our entry
+ * from LD_PRELOAD and PLUMB_SOCKET from the environment (we are in_hook: setenv may allocate). */
+static void detach_exec_children(void) {
+    unsetenv("PLUMB_SOCKET");
+    const char *pre = getenv("LD_PRELOAD");
+    if (!pre) return;
+    Dl_info info;
+    if (!dladdr((void *)&detach_exec_children, &info) || !info.dli_fname) return;
+    const char *self = info.dli_fname;
+    size_t self_len = strlen(self);
+    static char out[8192];
+    size_t o = 0;
+    const char *s = pre;
+    while (*s) {
+        while (*s == ':' || *s == ' ') s++;
+        const char *e = s;
+        while (*e && *e != ':' && *e != ' ') e++;
+        size_t n = (size_t)(e - s);
+        int is_self = n == self_len && memcmp(s, self, n) == 0;
+        if (!is_self && n > 0) {
+            /* also match by file name, for a relative or symlinked entry */
+            const char *base = memrchr(s, '/', n);
+            base = base ? base + 1 : s;
+            const char *sbase = strrchr(self, '/');
+            sbase = sbase ? sbase + 1 : self;
+            is_self = (size_t)(e - base) == strlen(sbase) && memcmp(base, sbase, strlen(sbase)) == 0;
+        }
+        if (!is_self && n > 0) {
+            if (o + n + 2 > sizeof out) return; /* too long: leave it alone */
+            if (o) out[o++] = ':';
+            memcpy(out + o, s, n);
+            o += n;
+        }
+        s = e;
+    }
+    out[o] = 0;
+    if (o == 0) unsetenv("LD_PRELOAD");
+    else setenv("LD_PRELOAD", out, 1);
+}
+
+static void install_toggle_handler(void) {
+    if (toggle_signal <= 0) return;
+    struct sigaction old;
+    if (sigaction(toggle_signal, NULL, &old) != 0) return;
+    /* never replace a handler the program already has (or an inherited "ignore") */
+    if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL) return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = toggle_handler;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(toggle_signal, &sa, NULL);
+}
+
+static void *map_anon(size_t bytes) {
+    void *p = real_mmap ? real_mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                        : MAP_FAILED;
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void init_set(struct addr_set *set) {
+    set->nonempty = map_anon(SS_BUCKETS / 8);
+    set->buckets = set->nonempty ? map_anon(SS_BUCKETS * sizeof(struct ss_bucket)) : NULL;
 }
 
 __attribute__((constructor)) static void plumb_init(void) {
@@ -585,58 +1567,74 @@ __attribute__((constructor)) static void plumb_init(void) {
     if (!path || !*path) return; /* passive */
 
     in_hook = 1; /* everything below uses the real allocator, unrecorded */
+    read_config();
+    char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    size_t plen = strlen(path);
+    if (plen >= sizeof sock_path) { in_hook = 0; return; }
+    memcpy(sock_path, path, plen + 1);
+    if (!follow_exec) detach_exec_children();
+
     dl_iterate_phdr(self_cb, (void *)(uintptr_t)&plumb_init);
-    {   /* pre-warm the unwinder: the first call dlopens libgcc_s and allocates */
-        void *frames[8];
-        backtrace(frames, 8);
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    {   /* warm the unwinder: its first use may allocate and read unwind tables */
+        void *frames[16];
+        unw_backtrace(frames, 16);
     }
     ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
     exe_len = n > 0 ? (size_t)n : 0;
     exe_path[exe_len] = 0;
 
-    slots = mmap(NULL, NSLOTS * sizeof(struct slot), PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    pool = mmap(NULL, POOL_WORDS * sizeof(uint64_t), PROT_READ | PROT_WRITE,
-                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (slots == MAP_FAILED || pool == MAP_FAILED) {
-        /* no dedup table: every allocation sends its stack with a fresh id */
-        if (slots != MAP_FAILED) munmap(slots, NSLOTS * sizeof(struct slot));
-        if (pool != MAP_FAILED) munmap(pool, POOL_WORDS * sizeof(uint64_t));
-        slots = NULL;
-        pool = NULL;
-    }
+    slots = map_anon(NSLOTS * sizeof(struct slot));
+    pool = map_anon(POOL_WORDS * sizeof(uint64_t));
+    if (!slots || !pool) slots = NULL; /* no dedup: every allocation sends its stack */
+    mod_scratch = map_anon(SCRATCH_SIZE);
+    if (mode == MODE_SAMPLED) init_set(&sampled_set);
+    else if (track_mmap) init_set(&mmap_set);
 
-    int fd = connect_agent(path);
+    int fd = connect_agent(sock_path);
     if (fd < 0) { in_hook = 0; return; }
+    session_pid = getpid();
+    if (start_disabled) __atomic_store_n(&recording, 0, __ATOMIC_RELAXED);
 
     pthread_mutex_lock(&lock);
     sock_fd = fd;
-    uint64_t started = now_micros();
-    if (reserve(1 + 4 + 8 + 2 + exe_len) == 0) {
-        put_u8('H');
-        put_u32((uint32_t)getpid());
-        put_u64(started);
-        put_u16((uint16_t)exe_len);
-        put_bytes(exe_path, exe_len);
+    uint64_t started = stream_time_locked(now_micros());
+    unsigned char *p = reserve_sync_locked(1 + 4 + 8 + 2 + exe_len);
+    if (p) {
+        p = put_u8(p, 'H');
+        p = put_u32(p, (uint32_t)getpid());
+        p = put_u64(p, started);
+        p = put_u16(p, (uint16_t)exe_len);
+        put_bytes(p, exe_path, exe_len);
     }
-    emit_modules_locked();
-    if (sock_fd >= 0 && flush_locked() == 0) __atomic_store_n(&enabled, 1, __ATOMIC_RELAXED);
+    p = reserve_sync_locked(1 + 1 + 8 + 2 + 4);
+    if (p) {
+        uint32_t flags = (use_frame_pointers ? 1u : 0u) | (track_mmap ? 2u : 0u) |
+                         (follow_exec ? 4u : 0u) | (start_disabled ? 8u : 0u);
+        p = put_u8(p, 'O');
+        p = put_u8(p, (uint8_t)mode);
+        p = put_u64(p, mode == MODE_SAMPLED ? sample_bytes : 0);
+        p = put_u16(p, (uint16_t)max_depth);
+        put_u32(p, flags);
+    }
+    if (start_disabled) {
+        p = reserve_sync_locked(TOGGLE_LEN);
+        if (p) {
+            p = put_u8(p, 'T');
+            p = put_u64(p, started);
+            put_u8(p, 0);
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    refresh_modules(1);
+    pthread_mutex_lock(&lock);
+    if (sock_fd >= 0) flush_sync_locked();
+    if (sock_fd >= 0) __atomic_store_n(&connected, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&lock);
 
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+    install_toggle_handler();
     in_hook = 0;
 }
 
-__attribute__((destructor)) static void plumb_fini(void) {
-    int saved = in_hook;
-    in_hook = 1;
-    pthread_mutex_lock(&lock);
-    if (is_enabled() && reserve(1 + 8) == 0) {
-        put_u8('E');
-        put_u64(now_micros());
-        if (flush_locked() == 0) disable_locked(); /* closes the socket: agent sees EOF */
-    }
-    __atomic_store_n(&enabled, 0, __ATOMIC_RELAXED);
-    pthread_mutex_unlock(&lock);
-    in_hook = saved;
-}
+__attribute__((destructor)) static void plumb_fini(void) { finish_session(); }

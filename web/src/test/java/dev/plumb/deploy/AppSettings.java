@@ -39,7 +39,8 @@ final class AppSettings {
         }
     }
 
-    private static final Pattern ENV_READ = Pattern.compile("\\$\\{env:(PLUMB_[A-Z_]+)|getenv\\(\"(PLUMB_[A-Z_]+)\"\\)|\\$\\{(PLUMB_[A-Z_]+):-");
+    private static final Pattern ENV_READ = Pattern.compile(
+            "\\$\\{env:(PLUMB_[A-Z_]+)|get(?:env)?\\(\"(PLUMB_[A-Z_]+)\"\\)|\\$\\{(PLUMB_[A-Z_]+):-");
 
     static Set<Setting> all() {
         Set<Setting> settings = new TreeSet<>();
@@ -105,7 +106,7 @@ final class AppSettings {
         }
     }
 
-    /** PLUMB_* variables read by picocli defaults (${env:…}), System.getenv or logback (${…:-}). */
+    /** PLUMB_* variables read by picocli defaults (${env:…}), System.getenv, an environment map's get, or logback (${…:-}). */
     static Set<String> environmentVariables() {
         Set<String> names = new TreeSet<>();
         List<String> sources = new ArrayList<>();

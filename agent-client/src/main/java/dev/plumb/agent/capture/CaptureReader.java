@@ -12,13 +12,18 @@ import java.util.Objects;
  *
  * <p>Format (little-endian; every record starts with a one-byte tag):
  * <pre>
- * 'H' HELLO  u32 pid, u64 startedAtMicros, u16 exeLen, exe bytes (UTF-8)
- * 'M' MODULE u64 loadBias, u64 start, u64 end, u16 pathLen, path bytes, u8 buildIdLen, build-id bytes
- * 'S' STACK  u32 stackId, u16 depth, u64 addresses[depth]   (innermost first)
- * 'A' ALLOC  u64 tMicros, u64 address, u64 size, u32 stackId, u32 threadId
- * 'F' FREE   u64 tMicros, u64 address
- * 'E' END    u64 tMicros
+ * 'H' HELLO    u32 pid, u64 startedAtMicros, u16 exeLen, exe bytes (UTF-8)
+ * 'O' OPTIONS  u8 mode (0 full, 1 sampled), u64 sampleBytes, u16 maxDepth, u32 flags
+ * 'M' MODULE   u64 loadBias, u64 start, u64 end, u16 pathLen, path bytes, u8 buildIdLen, build-id bytes
+ * 'S' STACK    u32 stackId, u16 depth, u64 addresses[depth]   (innermost first)
+ * 'A' ALLOC    u64 tMicros, u64 address, u64 size, u32 stackId, u32 threadId          (weight 1)
+ * 'P' SAMPLE   u64 tMicros, u64 address, u64 size, u32 stackId, u32 threadId, f64 weight
+ * 'F' FREE     u64 tMicros, u64 address
+ * 'T' TOGGLE   u64 tMicros, u8 recording
+ * 'K' COUNTERS u64 tMicros, u16 n, u64 values[n]
+ * 'E' END      u64 tMicros
  * </pre>
+ * The full description, with the ordering rules, is agent-client/native/README.md.
  * End of input exactly between two records is a normal end; anything else that does not fit
  * the format raises {@link CaptureFormatException} naming the byte offset. Not thread-safe.
  */
@@ -47,13 +52,17 @@ public final class CaptureReader {
             int tag = buf[pos++] & 0xff;
             switch (tag) {
                 case 'H' -> readHello();
+                case 'O' -> readOptions();
                 case 'M' -> readModule();
                 case 'S' -> readStack();
-                case 'A' -> readAlloc();
+                case 'A' -> readAlloc(false);
+                case 'P' -> readAlloc(true);
                 case 'F' -> readFree();
+                case 'T' -> readToggle();
+                case 'K' -> readCounters();
                 case 'E' -> readEnd();
                 default -> throw new CaptureFormatException(recordStart, String.format(
-                        "unknown record tag 0x%02x at offset %d: expected one of H, M, S, A, F, E",
+                        "unknown record tag 0x%02x at offset %d: expected one of H, O, M, S, A, P, F, T, K, E",
                         tag, recordStart));
             }
         }
@@ -66,6 +75,33 @@ public final class CaptureReader {
         int exeLen = u16("u16 exeLen");
         String exe = string(exeLen, "exe path bytes");
         listener.onHello(pid, exe, startedAt);
+    }
+
+    private void readOptions() throws IOException {
+        recordName = "OPTIONS";
+        int mode = u8("u8 mode");
+        long sampleBytes = u64("u64 sampleBytes");
+        int maxDepth = u16("u16 maxDepth");
+        int flags = u32("u32 flags");
+        listener.onOptions(CaptureOptions.decode(mode, sampleBytes, maxDepth, flags));
+    }
+
+    private void readToggle() throws IOException {
+        recordName = "TOGGLE";
+        long t = u64("u64 tMicros");
+        int on = u8("u8 recording");
+        listener.onToggle(t, on != 0);
+    }
+
+    private void readCounters() throws IOException {
+        recordName = "COUNTERS";
+        long t = u64("u64 tMicros");
+        int n = u16("u16 n");
+        long[] values = new long[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = u64("u64 values[" + i + "]");
+        }
+        listener.onCounters(t, CaptureCounters.of(values));
     }
 
     private void readModule() throws IOException {
@@ -91,14 +127,20 @@ public final class CaptureReader {
         listener.onStack(id, addresses);
     }
 
-    private void readAlloc() throws IOException {
-        recordName = "ALLOC";
+    private void readAlloc(boolean sampled) throws IOException {
+        recordName = sampled ? "SAMPLE" : "ALLOC";
         long t = u64("u64 tMicros");
         long address = u64("u64 address");
         long size = u64("u64 size");
         int stackId = u32("u32 stackId");
         int threadId = u32("u32 threadId");
-        listener.onAlloc(t, address, size, stackId, threadId);
+        double weight = sampled ? Double.longBitsToDouble(u64("f64 weight")) : 1.0;
+        if (sampled && !(weight >= 1.0) || Double.isInfinite(weight)) {
+            throw new CaptureFormatException(recordStart, String.format(
+                    "SAMPLE record at offset %d has weight %s: expected a finite number >= 1",
+                    recordStart, weight));
+        }
+        listener.onAlloc(t, address, size, stackId, threadId, weight);
     }
 
     private void readFree() throws IOException {

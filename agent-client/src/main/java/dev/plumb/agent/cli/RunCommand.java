@@ -46,8 +46,17 @@ public final class RunCommand implements Callable<Integer> {
     String host;
 
     @Option(names = "--mode", paramLabel = "full|sampled", defaultValue = "full",
-            description = "full: every allocation, lossless (default). sampled: not available yet.")
+            description = {"full: every allocation and free, lossless; the program waits if the agent falls behind (default).",
+                    "sampled: Poisson sampling by bytes, each sample weighted; for always-on production use."})
     String mode;
+
+    @Option(names = "--sample-bytes", paramLabel = "BYTES", defaultValue = "524288",
+            description = "Sampled mode: mean bytes allocated between two samples (default ${DEFAULT-VALUE}).")
+    long sampleBytes;
+
+    @Option(names = "--follow-exec",
+            description = "Also profile programs CMD execs (each becomes its own session); by default they run unprofiled.")
+    boolean followExec;
 
     @Option(names = "--token", paramLabel = "T", defaultValue = "${env:PLUMB_TOKEN:-}",
             description = "Shared token the gatherer expects (env PLUMB_TOKEN).")
@@ -66,10 +75,11 @@ public final class RunCommand implements Callable<Integer> {
         if (config.problem() != null) {
             throw new ParameterException(spec.commandLine(), config.problem());
         }
-        if (!"full".equals(mode)) {
-            throw new ParameterException(spec.commandLine(), "sampled".equals(mode)
-                    ? "--mode sampled is not available yet; use --mode full"
-                    : "--mode must be full or sampled, not '" + mode + "'");
+        if (!"full".equals(mode) && !"sampled".equals(mode)) {
+            throw new ParameterException(spec.commandLine(), "--mode must be full or sampled, not '" + mode + "'");
+        }
+        if (sampleBytes < 1) {
+            throw new ParameterException(spec.commandLine(), "--sample-bytes must be at least 1");
         }
         if (flushTimeoutSeconds < 0) {
             throw new ParameterException(spec.commandLine(), "--flush-timeout must not be negative");
@@ -92,11 +102,24 @@ public final class RunCommand implements Callable<Integer> {
                 token == null ? "" : token, config.labels());
         try {
             return new ProfiledRun(command, address, labels, Duration.ofSeconds(flushTimeoutSeconds),
-                    new java.io.PrintStream(new WriterOutputStream(err), true)).run();
+                    new java.io.PrintStream(new WriterOutputStream(err), true), captureEnv()).run();
         } catch (ProfiledRun.CommandNotStartedException e) {
             err.println("plumb: " + e.getMessage());
             return EXIT_CANNOT_START;
         }
+    }
+
+    /** The capture library's settings (see agent-client/native/README.md). */
+    Map<String, String> captureEnv() {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("PLUMB_MODE", mode);
+        if ("sampled".equals(mode)) {
+            env.put("PLUMB_SAMPLE_BYTES", Long.toString(sampleBytes));
+        }
+        if (followExec) {
+            env.put("PLUMB_FOLLOW_EXEC", "1");
+        }
+        return env;
     }
 
     private static String probe(GathererAddress address) {

@@ -35,6 +35,7 @@ public final class ProfiledRun {
     private final SessionLabels labels;
     private final Duration flushTimeout;
     private final PrintStream err;
+    private final Map<String, String> captureEnv;
     private final List<SessionShipper> shippers = new CopyOnWriteArrayList<>();
     private final List<CaptureConnection> connections = new CopyOnWriteArrayList<>();
     private Path spoolDir;
@@ -48,6 +49,13 @@ public final class ProfiledRun {
 
     public ProfiledRun(List<String> command, GathererAddress gatherer, SessionLabels labels,
                        Duration flushTimeout, PrintStream err) {
+        this(command, gatherer, labels, flushTimeout, err, Map.of());
+    }
+
+    /** @param captureEnv capture library settings for the command's environment (PLUMB_MODE, ...) */
+    public ProfiledRun(List<String> command, GathererAddress gatherer, SessionLabels labels,
+                       Duration flushTimeout, PrintStream err, Map<String, String> captureEnv) {
+        this.captureEnv = Map.copyOf(captureEnv);
         this.command = List.copyOf(command);
         this.gatherer = gatherer;
         this.labels = labels;
@@ -102,6 +110,7 @@ public final class ProfiledRun {
         String existing = env.get("LD_PRELOAD");
         env.put("LD_PRELOAD", existing == null || existing.isBlank() ? library.toString() : library + ":" + existing);
         env.put("PLUMB_SOCKET", socketPath.toString());
+        env.putAll(captureEnv);
         try {
             return pb.start();
         } catch (IOException e) {

@@ -128,12 +128,12 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     }
 
     @Override
-    public void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId) {
+    public void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId, double weight) {
         lock.lock();
         try {
             long allocId = nextAllocId++;
             liveAllocIdByAddress.put(address, allocId);
-            pendingAllocs.add(new Batch.Alloc(allocId, wireStack(nativeStackId), size, atMicros));
+            pendingAllocs.add(new Batch.Alloc(allocId, wireStack(nativeStackId), size, atMicros, weight));
             stats.allocations++;
             stats.bytesAllocated += size;
             afterEvent(atMicros);

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +30,7 @@ final class CaptureHarness {
     /**
      * @param sessions decoded streams in connection order
      */
-    record Result(int exitCode, String stdout, List<RecordingListener> sessions) {
+    record Result(int exitCode, String stdout, String stderr, List<RecordingListener> sessions) {
         /** The session of the final process image: the last one that sent END. */
         RecordingListener events() {
             for (int i = sessions.size() - 1; i >= 0; i--) {
@@ -42,7 +43,15 @@ final class CaptureHarness {
     }
 
     static Result run(Path workDir, List<String> command) throws Exception {
-        Path lib = CaptureLibrary.extract();
+        return run(workDir, command, Map.of());
+    }
+
+    /** Runs with extra environment variables (PLUMB_MODE, PLUMB_FOLLOW_EXEC, ...). */
+    static Result run(Path workDir, List<String> command, Map<String, String> env) throws Exception {
+        return run(workDir, command, env, CaptureLibrary.extract());
+    }
+
+    static Result run(Path workDir, List<String> command, Map<String, String> env, Path lib) throws Exception {
         Path socket = workDir.resolve("capture.sock");
         Path stdout = workDir.resolve("stdout.txt");
         Path stderr = workDir.resolve("stderr.txt");
@@ -59,6 +68,7 @@ final class CaptureHarness {
                     .redirectError(stderr.toFile());
             pb.environment().put("LD_PRELOAD", lib.toString());
             pb.environment().put("PLUMB_SOCKET", socket.toString());
+            pb.environment().putAll(env);
             Process p = pb.start();
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
@@ -78,7 +88,8 @@ final class CaptureHarness {
             } finally {
                 p.destroyForcibly();
             }
-            return new Result(p.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8), List.copyOf(sessions));
+            return new Result(p.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
+                    Files.readString(stderr, StandardCharsets.UTF_8), List.copyOf(sessions));
         }
     }
 

@@ -211,7 +211,8 @@ class CaptureIntegrationTest {
             String expected = new String(plain.getInputStream().readAllBytes());
             assertThat(plain.waitFor(CaptureHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
 
-            CaptureHarness.Result r = CaptureHarness.run(work, command);
+            // a pyenv shim execs the real python: follow exec so that image is captured too
+            CaptureHarness.Result r = CaptureHarness.run(work, command, Map.of("PLUMB_FOLLOW_EXEC", "1"));
             assertThat(r.exitCode()).as("%s", command).isZero();
             assertThat(r.stdout()).as("%s", command).isEqualTo(expected);
             assertThat(r.events().hellos).hasSize(1);

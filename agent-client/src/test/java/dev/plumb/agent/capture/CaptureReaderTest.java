@@ -60,6 +60,7 @@ class CaptureReaderTest {
     static byte[] sample() {
         return new Stream()
                 .u8('H').u32(4242).u64(1_700_000_000_000_000L).str16("/usr/bin/leaky")
+                .u8('O').u8(1).u64(524288).u16(64).u32(0b1010)
                 .u8('M').u64(0x5550000L).u64(0x5550000L).u64(0x5560000L).str16("/usr/bin/leaky")
                 .u8(4).bytes(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef})
                 .u8('M').u64(0).u64(0x1000).u64(0x2000).str16("linux-vdso.so.1").u8(0)
@@ -67,6 +68,10 @@ class CaptureReaderTest {
                 .u8('A').u64(1_700_000_000_000_010L).u64(0x7f00_0000_1000L).u64(4096).u32(1).u32(4242)
                 .u8('A').u64(1_700_000_000_000_011L).u64(0x7f00_0000_2000L).u64(16).u32(1).u32(4243)
                 .u8('F').u64(1_700_000_000_000_012L).u64(0x7f00_0000_2000L)
+                .u8('P').u64(1_700_000_000_000_013L).u64(0x7f00_0000_3000L).u64(100).u32(1).u32(4242)
+                .u64(Double.doubleToLongBits(5243.38))
+                .u8('T').u64(1_700_000_000_000_014L).u8(0)
+                .u8('K').u64(1_700_000_000_000_015L).u16(3).u64(10).u64(2).u64(77)
                 .u8('E').u64(1_700_000_000_000_020L)
                 .toBytes();
     }
@@ -76,15 +81,19 @@ class CaptureReaderTest {
         RecordingListener l = new RecordingListener();
         new CaptureReader(new ByteArrayInputStream(sample()), l).run();
 
-        assertThat(l.tags).hasToString("HMMSAAFE");
+        assertThat(l.tags).hasToString("HOMMSAAFATKE");
+        assertThat(l.options).containsExactly(new CaptureOptions(true, 524288, 64, false, true, false, true));
         assertThat(l.hellos).containsExactly(new RecordingListener.Hello(4242, "/usr/bin/leaky", 1_700_000_000_000_000L));
         assertThat(l.modules).containsExactly(
                 new ModuleInfo("/usr/bin/leaky", 0x5550000L, 0x5550000L, 0x5560000L, "deadbeef"),
                 new ModuleInfo("linux-vdso.so.1", 0, 0x1000, 0x2000, ""));
         assertThat(l.stacks.get(1)).containsExactly(0x5551234L, 0x5551300L, 0xffff_ffff_ffff_fff0L);
         assertThat(l.allocs).containsExactly(
-                new RecordingListener.Alloc(1_700_000_000_000_010L, 0x7f00_0000_1000L, 4096, 1, 4242),
-                new RecordingListener.Alloc(1_700_000_000_000_011L, 0x7f00_0000_2000L, 16, 1, 4243));
+                new RecordingListener.Alloc(1_700_000_000_000_010L, 0x7f00_0000_1000L, 4096, 1, 4242, 1.0),
+                new RecordingListener.Alloc(1_700_000_000_000_011L, 0x7f00_0000_2000L, 16, 1, 4243, 1.0),
+                new RecordingListener.Alloc(1_700_000_000_000_013L, 0x7f00_0000_3000L, 100, 1, 4242, 5243.38));
+        assertThat(l.toggles).containsExactly(new RecordingListener.Toggle(1_700_000_000_000_014L, false));
+        assertThat(l.counters).containsExactly(new CaptureCounters(10, 2, 77, 0, 0, 0, 0, 0, 0));
         assertThat(l.frees).containsExactly(new RecordingListener.Free(1_700_000_000_000_012L, 0x7f00_0000_2000L));
         assertThat(l.ends).containsExactly(1_700_000_000_000_020L);
     }
@@ -106,7 +115,16 @@ class CaptureReaderTest {
         };
         RecordingListener l = new RecordingListener();
         new CaptureReader(trickle, l).run();
-        assertThat(l.tags).hasToString("HMMSAAFE");
+        assertThat(l.tags).hasToString("HOMMSAAFATKE");
+    }
+
+    @Test
+    void sampleWeightBelowOneIsRejected() {
+        byte[] bad = new Stream().u8('P').u64(1).u64(0x1000).u64(8).u32(1).u32(1)
+                .u64(Double.doubleToLongBits(0.5)).toBytes();
+        assertThatThrownBy(() -> new CaptureReader(new ByteArrayInputStream(bad), new RecordingListener()).run())
+                .isInstanceOf(CaptureFormatException.class)
+                .hasMessageContaining("SAMPLE record at offset 0 has weight 0.5");
     }
 
     @Test
@@ -188,7 +206,14 @@ class CaptureReaderTest {
                     b.position(b.position() + 4);
                     skip(b, 8 * Short.toUnsignedInt(b.getShort()));
                 }
+                case 'O' -> b.position(b.position() + 15);
                 case 'A' -> b.position(b.position() + 32);
+                case 'P' -> b.position(b.position() + 40);
+                case 'T' -> b.position(b.position() + 9);
+                case 'K' -> {
+                    b.position(b.position() + 8);
+                    skip(b, 8 * Short.toUnsignedInt(b.getShort()));
+                }
                 case 'F' -> b.position(b.position() + 16);
                 case 'E' -> b.position(b.position() + 8);
                 default -> throw new AssertionError(tag);

@@ -10,7 +10,10 @@ final class RecordingListener implements CaptureListener {
     record Hello(int pid, String exe, long startedAtMicros) {
     }
 
-    record Alloc(long atMicros, long address, long size, int stackId, int threadId) {
+    record Alloc(long atMicros, long address, long size, int stackId, int threadId, double weight) {
+    }
+
+    record Toggle(long atMicros, boolean recording) {
     }
 
     record Free(long atMicros, long address) {
@@ -22,6 +25,9 @@ final class RecordingListener implements CaptureListener {
     final List<Alloc> allocs = new ArrayList<>();
     final List<Free> frees = new ArrayList<>();
     final List<Long> ends = new ArrayList<>();
+    final List<CaptureOptions> options = new ArrayList<>();
+    final List<Toggle> toggles = new ArrayList<>();
+    final List<CaptureCounters> counters = new ArrayList<>();
     /** Record tags in stream order. */
     final StringBuilder tags = new StringBuilder();
 
@@ -44,9 +50,27 @@ final class RecordingListener implements CaptureListener {
     }
 
     @Override
-    public void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId) {
-        allocs.add(new Alloc(atMicros, address, size, nativeStackId, threadId));
+    public void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId, double weight) {
+        allocs.add(new Alloc(atMicros, address, size, nativeStackId, threadId, weight));
         tags.append('A');
+    }
+
+    @Override
+    public void onOptions(CaptureOptions o) {
+        options.add(o);
+        tags.append('O');
+    }
+
+    @Override
+    public void onToggle(long atMicros, boolean recording) {
+        toggles.add(new Toggle(atMicros, recording));
+        tags.append('T');
+    }
+
+    @Override
+    public void onCounters(long atMicros, CaptureCounters c) {
+        counters.add(c);
+        tags.append('K');
     }
 
     @Override

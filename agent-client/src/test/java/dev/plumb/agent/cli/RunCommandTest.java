@@ -57,7 +57,26 @@ class RunCommandTest {
     void helpDescribesTheCommand() {
         Result r = plumb("run", "--help");
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("--gatherer").contains("--service").contains("--deployment").contains("Exit code is CMD's");
+        assertThat(r.out()).contains("--gatherer").contains("--service").contains("--deployment").contains("Exit code is CMD's")
+                .contains("--mode").contains("sampled: Poisson sampling").contains("--sample-bytes")
+                .contains("--follow-exec");
+    }
+
+    @Test
+    void sampledModeAndFollowExecBecomeCaptureSettings() {
+        RunCommand run = new RunCommand();
+        picocli.CommandLine cli = new picocli.CommandLine(run);
+        cli.parseArgs("--mode", "sampled", "--sample-bytes", "65536", "--follow-exec", "--", "/bin/true");
+        assertThat(run.captureEnv()).containsEntry("PLUMB_MODE", "sampled")
+                .containsEntry("PLUMB_SAMPLE_BYTES", "65536").containsEntry("PLUMB_FOLLOW_EXEC", "1");
+
+        RunCommand full = new RunCommand();
+        new picocli.CommandLine(full).parseArgs("--", "/bin/true");
+        assertThat(full.captureEnv()).containsOnly(java.util.Map.entry("PLUMB_MODE", "full"));
+
+        Result bad = plumb("run", "--mode", "sampled", "--sample-bytes", "0", "--", "/bin/true");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--sample-bytes must be at least 1");
     }
 
     @Test
