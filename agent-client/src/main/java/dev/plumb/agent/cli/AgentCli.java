@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The agent-only CLI, for hosts that profile but do not serve. */
 @Command(name = "plumb", mixinStandardHelpOptions = true, version = "plumb 0.1.0",
         description = "Plumb host agent: profile native programs and stream their allocations.",
-        subcommands = {RunCommand.class})
+        subcommands = {RunCommand.class, RecordCommand.class, UploadCommand.class})
 public final class AgentCli implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

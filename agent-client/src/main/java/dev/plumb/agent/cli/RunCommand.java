@@ -1,21 +1,15 @@
 package dev.plumb.agent.cli;
 
-import dev.plumb.agent.run.ProfiledRun;
 import dev.plumb.agent.ship.GathererAddress;
-import dev.plumb.agent.ship.SessionLabels;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -33,57 +27,16 @@ public final class RunCommand implements Callable<Integer> {
             description = "Gatherer to stream to (env PLUMB_GATHERER; default ${DEFAULT-VALUE}).")
     String gatherer;
 
-    @Option(names = "--service", paramLabel = "S", defaultValue = "${env:PLUMB_SERVICE}",
-            description = "Service label (env PLUMB_SERVICE; default: the executable's name).")
-    String service;
-
-    @Option(names = "--deployment", paramLabel = "D", defaultValue = "${env:PLUMB_DEPLOYMENT:-unversioned}",
-            description = "Deployment label: version, image or git sha (env PLUMB_DEPLOYMENT; default ${DEFAULT-VALUE}).")
-    String deployment;
-
-    @Option(names = "--host", paramLabel = "H", defaultValue = "${env:PLUMB_HOST}",
-            description = "Host label (env PLUMB_HOST; default: this machine's hostname).")
-    String host;
-
-    @Option(names = "--mode", paramLabel = "full|sampled", defaultValue = "full",
-            description = {"full: every allocation and free, lossless; the program waits if the agent falls behind (default).",
-                    "sampled: Poisson sampling by bytes, each sample weighted; for always-on production use."})
-    String mode;
-
-    @Option(names = "--sample-bytes", paramLabel = "BYTES", defaultValue = "524288",
-            description = "Sampled mode: mean bytes allocated between two samples (default ${DEFAULT-VALUE}).")
-    long sampleBytes;
-
-    @Option(names = "--follow-exec",
-            description = "Also profile programs CMD execs (each becomes its own session); by default they run unprofiled.")
-    boolean followExec;
-
     @Option(names = "--token", paramLabel = "T", defaultValue = "${env:PLUMB_TOKEN:-}",
             description = "Shared token the gatherer expects (env PLUMB_TOKEN).")
     String token;
 
-    @Option(names = "--flush-timeout", paramLabel = "SECONDS", defaultValue = "60",
-            description = "After CMD exits, how long to wait for its children's data (default ${DEFAULT-VALUE}).")
-    long flushTimeoutSeconds;
-
-    @Parameters(paramLabel = "CMD", arity = "1..*", description = "The program to profile and its arguments (after --).")
-    List<String> command;
+    @Mixin
+    ProfileOptions profile;
 
     @Override
     public Integer call() throws Exception {
-        AgentConfigFile config = AgentConfigFile.load(System.getenv());
-        if (config.problem() != null) {
-            throw new ParameterException(spec.commandLine(), config.problem());
-        }
-        if (!"full".equals(mode) && !"sampled".equals(mode)) {
-            throw new ParameterException(spec.commandLine(), "--mode must be full or sampled, not '" + mode + "'");
-        }
-        if (sampleBytes < 1) {
-            throw new ParameterException(spec.commandLine(), "--sample-bytes must be at least 1");
-        }
-        if (flushTimeoutSeconds < 0) {
-            throw new ParameterException(spec.commandLine(), "--flush-timeout must not be negative");
-        }
+        AgentConfigFile config = profile.validate(spec);
         GathererAddress address;
         try {
             address = GathererAddress.parse(gatherer);
@@ -98,28 +51,7 @@ public final class RunCommand implements Callable<Integer> {
             err.flush();
             return EXIT_NO_GATHERER;
         }
-        SessionLabels labels = new SessionLabels(host != null ? host : localHostName(), service, deployment,
-                token == null ? "" : token, config.labels());
-        try {
-            return new ProfiledRun(command, address, labels, Duration.ofSeconds(flushTimeoutSeconds),
-                    new java.io.PrintStream(new WriterOutputStream(err), true), captureEnv()).run();
-        } catch (ProfiledRun.CommandNotStartedException e) {
-            err.println("plumb: " + e.getMessage());
-            return EXIT_CANNOT_START;
-        }
-    }
-
-    /** The capture library's settings (see agent-client/native/README.md). */
-    Map<String, String> captureEnv() {
-        Map<String, String> env = new java.util.LinkedHashMap<>();
-        env.put("PLUMB_MODE", mode);
-        if ("sampled".equals(mode)) {
-            env.put("PLUMB_SAMPLE_BYTES", Long.toString(sampleBytes));
-        }
-        if (followExec) {
-            env.put("PLUMB_FOLLOW_EXEC", "1");
-        }
-        return env;
+        return profile.run(address, token, config, err);
     }
 
     private static String probe(GathererAddress address) {
@@ -128,18 +60,6 @@ public final class RunCommand implements Callable<Integer> {
             return null;
         } catch (IOException e) {
             return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        }
-    }
-
-    static String localHostName() {
-        String env = System.getenv("HOSTNAME");
-        if (env != null && !env.isBlank()) {
-            return env;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
         }
     }
 }

@@ -30,8 +30,8 @@ class AgentConfigFileTest {
         RunCommand run = new RunCommand();
         new CommandLine(run).setDefaultValueProvider(config).parseArgs("--deployment", "hotfix", "--", "/bin/true");
         assertThat(run.gatherer).isEqualTo("gatherer.internal:7171");
-        assertThat(run.service).isEqualTo("checkout");
-        assertThat(run.deployment).isEqualTo("hotfix");
+        assertThat(run.profile.service).isEqualTo("checkout");
+        assertThat(run.profile.deployment).isEqualTo("hotfix");
         assertThat(config.labels()).containsExactly(Map.entry("region", "cdg"), Map.entry("team", "payments"));
     }
 

@@ -67,12 +67,12 @@ class RunCommandTest {
         RunCommand run = new RunCommand();
         picocli.CommandLine cli = new picocli.CommandLine(run);
         cli.parseArgs("--mode", "sampled", "--sample-bytes", "65536", "--follow-exec", "--", "/bin/true");
-        assertThat(run.captureEnv()).containsEntry("PLUMB_MODE", "sampled")
+        assertThat(run.profile.captureEnv()).containsEntry("PLUMB_MODE", "sampled")
                 .containsEntry("PLUMB_SAMPLE_BYTES", "65536").containsEntry("PLUMB_FOLLOW_EXEC", "1");
 
         RunCommand full = new RunCommand();
         new picocli.CommandLine(full).parseArgs("--", "/bin/true");
-        assertThat(full.captureEnv()).containsOnly(java.util.Map.entry("PLUMB_MODE", "full"));
+        assertThat(full.profile.captureEnv()).containsOnly(java.util.Map.entry("PLUMB_MODE", "full"));
 
         Result bad = plumb("run", "--mode", "sampled", "--sample-bytes", "0", "--", "/bin/true");
         assertThat(bad.exit()).isEqualTo(2);
@@ -84,5 +84,34 @@ class RunCommandTest {
         Result r = plumb();
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("missing command").contains("run");
+    }
+
+    @Test
+    void recordAndUploadExplainBadArguments() throws Exception {
+        Result noOutput = plumb("record", "--", "/bin/true");
+        assertThat(noOutput.exit()).isEqualTo(2);
+        assertThat(noOutput.err()).contains("--output");
+
+        Result badDir = plumb("record", "-o", "/nonexistent-dir/x.plumb", "--", "/bin/true");
+        assertThat(badDir.exit()).isEqualTo(2);
+        assertThat(badDir.err()).contains("cannot write /nonexistent-dir/x.plumb");
+
+        Result missing = plumb("upload", "/nonexistent.plumb");
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("cannot read the recording /nonexistent.plumb");
+    }
+
+    @Test
+    void recordWritesAFileThatUploadCannotSendWithoutAGatherer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path out = dir.resolve("true.plumb");
+        Result rec = plumb("record", "-o", out.toString(), "--service", "rec-test", "--", "/bin/true");
+        assertThat(rec.exit()).isZero();
+        assertThat(rec.err()).contains("recording written to " + out);
+        assertThat(java.nio.file.Files.size(out)).isPositive();
+
+        Result up = plumb("upload", "--gatherer", "localhost:" + closedPort(), out.toString());
+        assertThat(up.exit()).isEqualTo(RunCommand.EXIT_NO_GATHERER);
+        assertThat(up.err()).contains("cannot upload to the gatherer");
     }
 }

@@ -1,7 +1,9 @@
 package dev.plumb.web.cli;
 
 import dev.plumb.agent.cli.AgentCli;
+import dev.plumb.agent.cli.RecordCommand;
 import dev.plumb.agent.cli.RunCommand;
+import dev.plumb.agent.cli.UploadCommand;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,7 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "plumb", mixinStandardHelpOptions = true, version = "plumb 0.1.0",
         description = {"Plumb: find memory leaks in native programs, across a fleet.", ""},
         subcommands = {DemoCommand.class, ServerCommand.class, WebCommand.class, GathererCommand.class,
-                RunCommand.class, ImportCommand.class},
+                RunCommand.class, RecordCommand.class, UploadCommand.class, ImportCommand.class},
         footer = {"", "Start with:  plumb demo"})
 public final class PlumbCli implements Callable<Integer> {
     @Spec
