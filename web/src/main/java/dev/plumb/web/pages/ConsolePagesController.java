@@ -15,7 +15,7 @@ import reactor.core.publisher.Mono;
 public class ConsolePagesController {
     @GetMapping("/script")
     public Mono<Rendering> script(@RequestParam(required = false) String session) {
-        return Mono.just(Rendering.view("script").modelAttribute("session", idOrEmpty(session)).build());
+        return Mono.just(Rendering.view("script").modelAttribute("sessionId", idOrEmpty(session)).build());
     }
 
     @GetMapping("/compare")
