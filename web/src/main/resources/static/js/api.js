@@ -1,4 +1,4 @@
-// Fetching from the REST API and showing status lines; shared by the page modules.
+// Fetching from the REST API, status lines and table cells; shared by the page modules.
 
 /** GET (or POST when body is given) JSON; throws Error(message from {"error": …}) with .body set. */
 export async function getJson(url, body) {
@@ -40,4 +40,13 @@ export function debounce(fn, ms) {
     clearTimeout(timer);
     timer = setTimeout(() => fn(...args), ms);
   };
+}
+
+/** Appends a <td> with text (textContent, never HTML) to a row; returns it. */
+export function cell(tr, text, className) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  tr.appendChild(td);
+  return td;
 }

@@ -1,5 +1,5 @@
 // Two sessions side by side: leak-rate change, diff flamegraph, per-backtrace deltas (GET /api/compare).
-import { getJson, setStatus } from './api.js';
+import { cell, getJson, setStatus } from './api.js';
 import { bytes, rate } from './format.js';
 import { createFlamegraph } from './flamegraph.js';
 
@@ -36,14 +36,6 @@ const flamegraph = createFlamegraph(document.getElementById('diff-flamegraph'), 
 
 function signed(v) {
   return v > 0 ? `+${bytes(v)}` : bytes(v);
-}
-
-function cell(tr, text, className) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (className) td.className = className;
-  tr.append(td);
-  return td;
 }
 
 function side(s) {
