@@ -1,5 +1,6 @@
 // Deploy comparison: per-backtrace leak rates in two deployments from
 // /api/services/{service}/compare, and both deployments' verdicts. textContent only.
+import { cell } from './api.js';
 import { rate } from './format.js';
 
 const root = document.getElementById('deploy-compare');
@@ -9,14 +10,6 @@ const status = document.getElementById('compare-status');
 const verdicts = document.getElementById('verdicts');
 const rows = document.getElementById('compare-rows');
 const api = `/api/services/${encodeURIComponent(service)}`;
-
-function cell(tr, text, className) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (className) td.className = className;
-  tr.appendChild(td);
-  return td;
-}
 
 async function json(path) {
   const response = await fetch(path);

@@ -1,6 +1,8 @@
 // The session page: memory graph with a range slider, and the leak table grouped by
 // backtrace. Everything comes from the REST API; data is written with textContent only.
+import { debounce, getJson, setStatus } from './api.js';
 import { bytes, count, parseSize, rate, time } from './format.js';
+import { createFlamegraph, warm } from './flamegraph.js';
 
 const root = document.getElementById('session');
 const sessionId = root.dataset.sessionId;
@@ -11,6 +13,16 @@ const els = {
   memoryChart: document.getElementById('memory-chart'),
   form: document.getElementById('leak-filters'),
   minSize: document.getElementById('filter-min-size'),
+  maxSize: document.getElementById('filter-max-size'),
+  sort: document.getElementById('filter-sort'),
+  flameFilter: document.getElementById('flame-filter'),
+  flameAt: document.getElementById('flame-at'),
+  flameAtLabel: document.getElementById('flame-at-label'),
+  flameSearch: document.getElementById('flame-search'),
+  flameMatch: document.getElementById('flame-match'),
+  flameReset: document.getElementById('flame-reset'),
+  flameStatus: document.getElementById('flame-status'),
+  flame: document.getElementById('flamegraph'),
   fn: document.getElementById('filter-function'),
   rangeLabel: document.getElementById('range-label'),
   rangeReset: document.getElementById('range-reset'),
@@ -20,7 +32,8 @@ const els = {
   rows: document.getElementById('leak-rows'),
 };
 
-// The view's state lives in the URL so a view can be shared: from/to (ISO-8601), minSize, function.
+// The view's state lives in the URL so a view can be shared: from/to and at (ISO-8601), minSize,
+// maxSize, function, sort, the flamegraph's filter and search.
 const state = readUrl();
 let memoryChart = null;
 let memoryExtent = null; // [first t, last t] of the memory series, epoch ms
@@ -33,7 +46,12 @@ function readUrl() {
     from: toMillis(p.get('from')),
     to: toMillis(p.get('to')),
     minSize: p.get('minSize') || '',
+    maxSize: p.get('maxSize') || '',
     fn: p.get('function') || '',
+    sort: ['bytes', 'count', 'growth'].includes(p.get('sort')) ? p.get('sort') : 'bytes',
+    flame: ['all', 'leaked', 'temporary', 'live'].includes(p.get('flame')) ? p.get('flame') : 'all',
+    at: toMillis(p.get('at')),
+    search: p.get('search') || '',
   };
 }
 
@@ -49,41 +67,14 @@ function writeUrl() {
   if (state.from !== null) p.set('from', new Date(state.from).toISOString());
   if (state.to !== null) p.set('to', new Date(state.to).toISOString());
   if (state.minSize) p.set('minSize', state.minSize);
+  if (state.maxSize) p.set('maxSize', state.maxSize);
   if (state.fn) p.set('function', state.fn);
+  if (state.sort !== 'bytes') p.set('sort', state.sort);
+  if (state.flame !== 'all') p.set('flame', state.flame);
+  if (state.at !== null) p.set('at', new Date(state.at).toISOString());
+  if (state.search) p.set('search', state.search);
   const query = p.toString();
   history.replaceState(null, '', query ? `${location.pathname}?${query}` : location.pathname);
-}
-
-async function getJson(url) {
-  let response;
-  try {
-    response = await fetch(url, { headers: { Accept: 'application/json' } });
-  } catch (e) {
-    throw new Error(`cannot reach the server (${e.message})`);
-  }
-  let body = null;
-  try {
-    body = await response.json();
-  } catch (e) {
-    // not JSON: fall through to the status
-  }
-  if (!response.ok) {
-    throw new Error(body && body.error ? body.error : `HTTP ${response.status}`);
-  }
-  return body;
-}
-
-function setStatus(el, kind, text) {
-  el.className = `status ${kind}`;
-  el.textContent = text;
-}
-
-function debounce(fn, ms) {
-  let timer = null;
-  return (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), ms);
-  };
 }
 
 // ---------------------------------------------------------------- memory graph
@@ -95,10 +86,12 @@ async function loadMemory() {
     items = (await getJson(`${api}/memory?points=200`)).items;
   } catch (e) {
     setStatus(els.memoryStatus, 'error', `Could not load the memory graph: ${e.message}`);
+    loadFlamegraph();
     return;
   }
   if (!items.length) {
     setStatus(els.memoryStatus, '', 'No events recorded.');
+    loadFlamegraph();
     return;
   }
   memoryExtent = [items[0].t, items[items.length - 1].t];
@@ -106,6 +99,7 @@ async function loadMemory() {
   setStatus(els.memoryStatus, '', `Peak heap ${bytes(peak)}, leaked at the end ${bytes(items[items.length - 1].leakedBytes)}.`);
   if (typeof echarts === 'undefined') {
     setStatus(els.memoryStatus, 'error', 'The charting library did not load.');
+    loadFlamegraph();
     return;
   }
   memoryChart = echarts.init(els.memoryChart);
@@ -128,6 +122,17 @@ async function loadMemory() {
     ],
   });
   memoryChart.on('datazoom', debounce(onZoom, 250));
+  // a click on the graph picks T for "live at time T"
+  memoryChart.getZr().on('click', (event) => {
+    const point = memoryChart.convertFromPixel({ gridIndex: 0 }, [event.offsetX, event.offsetY]);
+    if (!point || !Number.isFinite(point[0])) return;
+    state.at = Math.round(Math.min(Math.max(point[0], memoryExtent[0]), memoryExtent[1]));
+    state.flame = 'live';
+    els.flameFilter.value = 'live';
+    writeUrl();
+    loadFlamegraph();
+  });
+  loadFlamegraph();
 }
 
 function onZoom() {
@@ -139,6 +144,7 @@ function onZoom() {
   state.to = whole ? null : Math.round(first + (span * dz.end) / 100);
   writeUrl();
   loadLeaks();
+  loadFlamegraph();
 }
 
 function resetRange() {
@@ -147,6 +153,7 @@ function resetRange() {
   if (memoryChart) memoryChart.dispatchAction({ type: 'dataZoom', start: 0, end: 100 });
   writeUrl();
   loadLeaks();
+  loadFlamegraph();
 }
 
 // ---------------------------------------------------------------- leak table
@@ -159,7 +166,9 @@ async function loadLeaks() {
   if (state.from !== null) p.set('from', String(state.from));
   if (state.to !== null) p.set('to', String(state.to));
   if (state.minSize) p.set('minSize', state.minSize);
+  if (state.maxSize) p.set('maxSize', state.maxSize);
   if (state.fn) p.set('function', state.fn);
+  p.set('sort', state.sort);
   p.set('limit', '100');
   setStatus(els.leakStatus, 'loading', 'Loading leaks…');
   els.table.setAttribute('aria-busy', 'true');
@@ -298,21 +307,75 @@ function sparkline(el, series) {
   return chart;
 }
 
+// ---------------------------------------------------------------- flamegraph
+
+let flameRequest = 0;
+const flamegraph = createFlamegraph(els.flame, {
+  value: (n) => n.bytes,
+  color: (n) => warm(n.name),
+  title: (n, fraction) => `${n.name}\n${bytes(n.bytes)} (${(fraction * 100).toFixed(1)}%), ${count(n.count)} allocations`,
+  onZoom: () => showMatch(),
+});
+
+async function loadFlamegraph() {
+  const request = ++flameRequest;
+  const p = new URLSearchParams();
+  const live = state.flame === 'live';
+  p.set('filter', live ? 'all' : state.flame);
+  if (live) {
+    const at = state.at !== null ? state.at : (state.to !== null ? state.to : memoryExtent && memoryExtent[1]);
+    if (at !== null && at !== undefined) p.set('at', String(at));
+    els.flameAt.textContent = at ? time(at) : 'end';
+  }
+  els.flameAtLabel.hidden = !live;
+  if (state.from !== null) p.set('from', String(state.from));
+  if (state.to !== null) p.set('to', String(state.to));
+  setStatus(els.flameStatus, 'loading', 'Loading flamegraph…');
+  els.flame.setAttribute('aria-busy', 'true');
+  let graph;
+  try {
+    graph = await getJson(`${api}/flamegraph?${p}`);
+  } catch (e) {
+    if (request !== flameRequest) return;
+    els.flame.setAttribute('aria-busy', 'false');
+    setStatus(els.flameStatus, 'error', `Could not load the flamegraph: ${e.message}`);
+    return;
+  }
+  if (request !== flameRequest) return;
+  els.flame.setAttribute('aria-busy', 'false');
+  setStatus(els.flameStatus, '', graph.totalBytes
+    ? `${bytes(graph.totalBytes)} in ${count(graph.totalCount)} allocations.`
+    : 'No allocations with these filters.');
+  flamegraph.setData(graph.totalBytes ? graph.nodes : []);
+  showMatch();
+}
+
+function showMatch() {
+  const share = flamegraph.search(state.search);
+  els.flameMatch.textContent = share === null ? '' : `matched: ${(share * 100).toFixed(1)}%`;
+}
+
 // ---------------------------------------------------------------- filters
+
+function sizeFrom(input, label) {
+  const text = input.value.trim();
+  if (!text) return '';
+  const size = parseSize(text);
+  if (size === null) {
+    setStatus(els.leakStatus, 'error', `${label} "${text}" is not a size: use bytes (4096) or 4 KiB, 1 MiB.`);
+    return null;
+  }
+  return String(size);
+}
 
 function applyFilters(event) {
   event.preventDefault();
-  const sizeText = els.minSize.value.trim();
-  if (sizeText) {
-    const size = parseSize(sizeText);
-    if (size === null) {
-      setStatus(els.leakStatus, 'error', `Min size "${sizeText}" is not a size: use bytes (4096) or 4 KiB, 1 MiB.`);
-      return;
-    }
-    state.minSize = String(size);
-  } else {
-    state.minSize = '';
-  }
+  const min = sizeFrom(els.minSize, 'Size from');
+  const max = sizeFrom(els.maxSize, 'Size to');
+  if (min === null || max === null) return;
+  state.minSize = min;
+  state.maxSize = max;
+  state.sort = els.sort.value;
   state.fn = els.fn.value;
   writeUrl();
   loadLeaks();
@@ -320,15 +383,35 @@ function applyFilters(event) {
 
 function clearFilters() {
   els.minSize.value = '';
+  els.maxSize.value = '';
   els.fn.value = '';
+  els.sort.value = 'bytes';
   state.minSize = '';
+  state.maxSize = '';
   state.fn = '';
+  state.sort = 'bytes';
   writeUrl();
   loadLeaks();
 }
 
 els.minSize.value = state.minSize;
+els.maxSize.value = state.maxSize;
 els.fn.value = state.fn;
+els.sort.value = state.sort;
+els.flameFilter.value = state.flame;
+els.flameSearch.value = state.search;
+els.sort.addEventListener('change', applyFilters);
+els.flameFilter.addEventListener('change', () => {
+  state.flame = els.flameFilter.value;
+  writeUrl();
+  loadFlamegraph();
+});
+els.flameSearch.addEventListener('input', debounce(() => {
+  state.search = els.flameSearch.value.trim();
+  writeUrl();
+  showMatch();
+}, 200));
+els.flameReset.addEventListener('click', () => flamegraph.zoom(0));
 els.form.addEventListener('submit', applyFilters);
 els.clear.addEventListener('click', clearFilters);
 els.rangeReset.addEventListener('click', resetRange);

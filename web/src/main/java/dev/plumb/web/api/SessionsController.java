@@ -64,8 +64,9 @@ public class SessionsController {
     @GetMapping("/{id}/leaks")
     public Mono<Items<LeakJson>> leaks(@PathVariable String id,
             @RequestParam(required = false) String from, @RequestParam(required = false) String to,
-            @RequestParam(required = false) String minSize,
+            @RequestParam(required = false) String minSize, @RequestParam(required = false) String maxSize,
             @RequestParam(name = "function", required = false) String function,
+            @RequestParam(required = false) String sort,
             @RequestParam(required = false) String limit,
             @RequestParam(required = false) String points) {
         long sid = Params.sessionId(id);
@@ -77,9 +78,13 @@ public class SessionsController {
         if (toUs != null) {
             toUs = toUs + 999; // to is inclusive at millisecond precision
         }
-        LeakFilter filter = new LeakFilter(fromUs, toUs, Params.nonNegativeLong("minSize", minSize, 0),
-                Params.regex("function", function),
-                Params.intInRange("limit", limit, LeakFilter.DEFAULT_LIMIT, 1, MAX_LEAK_GROUPS));
+        long min = Params.nonNegativeLong("minSize", minSize, 0);
+        Long max = maxSize == null || maxSize.isBlank() ? null : Params.nonNegativeLong("maxSize", maxSize, 0);
+        if (max != null && max < min) {
+            throw ApiException.badRequest("maxSize must not be below minSize");
+        }
+        LeakFilter filter = new LeakFilter(fromUs, toUs, min, max, Params.regex("function", function),
+                Params.intInRange("limit", limit, LeakFilter.DEFAULT_LIMIT, 1, MAX_LEAK_GROUPS), sort(sort));
         int seriesPoints = Params.intInRange("points", points, LeakReportQuery.DEFAULT_SERIES_POINTS, 3, 500);
         return Blocking.call(() -> leaks.find(sid, filter, seriesPoints)
                 .map(reports -> new Items<>(reports.stream().map(LeakJson::of).toList()))
@@ -93,6 +98,19 @@ public class SessionsController {
         return Blocking.call(() -> timeRange.find(sid)
                 .map(range -> new Items<>(memory.memory(sid, range, n).stream().map(MemoryJson::of).toList()))
                 .orElseThrow(() -> notFound(sid)));
+    }
+
+    private static LeakFilter.Sort sort(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return LeakFilter.Sort.BYTES;
+        }
+        return switch (raw.trim()) {
+            case "bytes" -> LeakFilter.Sort.BYTES;
+            case "count" -> LeakFilter.Sort.COUNT;
+            case "growth" -> LeakFilter.Sort.GROWTH;
+            default -> throw ApiException.badRequest("sort must be bytes, count or growth, got '"
+                    + Params.clip(raw) + "'");
+        };
     }
 
     private static ApiException notFound(long sid) {

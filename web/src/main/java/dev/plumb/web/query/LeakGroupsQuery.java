@@ -21,16 +21,16 @@ public class LeakGroupsQuery {
               FROM allocations a
              WHERE a.session_id = :session
                AND a.allocated_us BETWEEN :fromUs AND :toUs
-               AND a.size >= :minSize
+               AND a.size >= :minSize AND a.size <= :maxSize
                AND NOT EXISTS (SELECT 1 FROM frees f
                                 WHERE f.session_id = a.session_id AND f.alloc_id = a.alloc_id)
              GROUP BY a.stack_id
             """;
-    private static final String ORDER = " ORDER BY bytes DESC, stack_id LIMIT :limit";
-    private static final String ALL = GROUPS + ORDER;
+    private static final String BY_BYTES = " ORDER BY bytes DESC, stack_id LIMIT :limit";
+    private static final String BY_COUNT = " ORDER BY n DESC, bytes DESC, stack_id LIMIT :limit";
     private static final String MATCHING_FUNCTION = "SELECT g.* FROM (" + GROUPS + ") g"
             + " WHERE EXISTS (SELECT 1 FROM stack_frames sf"
-            + " WHERE sf.stack_id = g.stack_id AND sf.function ~ :function)" + ORDER;
+            + " WHERE sf.stack_id = g.stack_id AND sf.function ~ :function)";
 
     private final NamedParameterJdbcTemplate jdbc;
     private final StackFramesQuery frames;
@@ -46,12 +46,15 @@ public class LeakGroupsQuery {
                 .addValue("fromUs", filter.fromUs() == null ? Long.MIN_VALUE : filter.fromUs())
                 .addValue("toUs", filter.toUs() == null ? Long.MAX_VALUE : filter.toUs())
                 .addValue("minSize", filter.minSize())
+                .addValue("maxSize", filter.maxSizeOrUnbounded())
                 .addValue("limit", filter.limit());
-        String sql = ALL;
+        String sql = GROUPS;
         if (filter.functionRegex() != null && !filter.functionRegex().isEmpty()) {
             params.addValue("function", filter.functionRegex());
             sql = MATCHING_FUNCTION;
         }
+        // growth is ranked by the caller from the series of the largest groups
+        sql += filter.sort() == LeakFilter.Sort.COUNT ? BY_COUNT : BY_BYTES;
         record Row(long stackId, long bytes, long count) {
         }
         List<Row> rows = jdbc.query(sql, params,

@@ -20,13 +20,13 @@ public class StackSeriesQuery {
                 SELECT a.stack_id, %1$s AS bucket, a.size * a.weight AS delta
                   FROM allocations a
                  WHERE a.session_id = :session AND a.stack_id IN (:ids)
-                   AND a.size >= :minSize AND a.allocated_us <= :bEnd
+                   AND a.size BETWEEN :minSize AND :maxSize AND a.allocated_us <= :bEnd
                 UNION ALL
                 SELECT a.stack_id, %2$s AS bucket, -a.size * a.weight AS delta
                   FROM frees f
                   JOIN allocations a ON a.session_id = f.session_id AND a.alloc_id = f.alloc_id
                  WHERE f.session_id = :session AND a.stack_id IN (:ids)
-                   AND a.size >= :minSize AND f.freed_us <= :bEnd
+                   AND a.size BETWEEN :minSize AND :maxSize AND f.freed_us <= :bEnd
             ) e
             GROUP BY stack_id, bucket
             """.formatted(Buckets.of("a.allocated_us"), Buckets.of("f.freed_us"));
@@ -39,10 +39,16 @@ public class StackSeriesQuery {
 
     /**
      * @param minSize only allocations of at least this size (the same filter as the leak table)
+     * @param maxSize only allocations of at most this size
      * @param points  number of sample points, at least 2, spread over range
      * @return stack id → retained bytes at each point (array of length points)
      */
     public Map<Long, long[]> retained(long sessionId, Collection<Long> stackIds, long minSize,
+            TimeRange range, int points) {
+        return retained(sessionId, stackIds, minSize, Long.MAX_VALUE, range, points);
+    }
+
+    public Map<Long, long[]> retained(long sessionId, Collection<Long> stackIds, long minSize, long maxSize,
             TimeRange range, int points) {
         if (points < 2) {
             throw new IllegalArgumentException("points must be at least 2");
@@ -55,7 +61,8 @@ public class StackSeriesQuery {
         MapSqlParameterSource params = Buckets.bind(new MapSqlParameterSource()
                 .addValue("session", sessionId)
                 .addValue("ids", stackIds)
-                .addValue("minSize", minSize), range, points);
+                .addValue("minSize", minSize)
+                .addValue("maxSize", maxSize), range, points);
         jdbc.query(SQL, params, rs -> {
             result.get(rs.getLong("stack_id"))[rs.getInt("bucket")] += rs.getLong("delta");
         });

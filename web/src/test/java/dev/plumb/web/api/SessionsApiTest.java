@@ -173,4 +173,27 @@ class SessionsApiTest {
         assertThat(error("/api/sessions/99999999/memory", 404)).isEqualTo("session 99999999 not found");
         assertThat(error("/api/nothing-here", 404)).contains("/api/nothing-here");
     }
+
+    static List<Long> stackIds(JsonNode items) {
+        List<Long> ids = new ArrayList<>();
+        items.forEach(n -> ids.add(n.get("stackId").asLong()));
+        return ids;
+    }
+
+    @Test
+    void leakTableSortsByBytesCountOrGrowthAndFiltersBySizeRange() {
+        String base = "/api/sessions/" + session.id + "/leaks";
+        assertThat(stackIds(json(get(base + "?sort=bytes"), 200).get("items")))
+                .containsExactly(session.linearStack, session.startupStack, session.ringStack, session.tinyStack);
+        assertThat(stackIds(json(get(base + "?sort=count"), 200).get("items")))
+                .containsExactly(session.linearStack, session.ringStack, session.startupStack, session.tinyStack);
+        JsonNode growth = json(get(base + "?sort=growth&limit=2"), 200).get("items");
+        assertThat(growth).hasSize(2);
+        assertThat(growth.get(0).get("stackId").asLong()).isEqualTo(session.linearStack);
+        assertThat(growth.get(0).get("slope").asDouble()).isGreaterThanOrEqualTo(growth.get(1).get("slope").asDouble());
+        assertThat(stackIds(json(get(base + "?minSize=100&maxSize=600"), 200).get("items")))
+                .containsExactly(session.ringStack, session.tinyStack);
+        assertThat(error(base + "?sort=fastest", 400)).contains("sort must be bytes, count or growth");
+        assertThat(error(base + "?minSize=10&maxSize=5", 400)).contains("maxSize");
+    }
 }

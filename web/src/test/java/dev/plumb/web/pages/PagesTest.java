@@ -64,4 +64,17 @@ class PagesTest {
             assertThat(get(path).statusCode()).as(path).isEqualTo(200);
         }
     }
+
+    @Test
+    void scriptAndComparePagesAreShellsThatOnlyPassIdsOn() {
+        assertThat(html("/script?session=" + session.id, 200)).contains("id=\"script-text\"")
+                .contains("only_passing_through_function(\"honeycomb\")")
+                .contains("data-session-id=\"" + session.id + "\"").contains("/js/script.js");
+        assertThat(html("/script?session=%3Cscript%3E", 200)).doesNotContain("<script>\"").doesNotContain("&lt;script");
+        assertThat(html("/compare?base=" + session.id + "&target=" + hostile.id, 200))
+                .contains("data-base=\"" + session.id + "\"").contains("data-target=\"" + hostile.id + "\"")
+                .contains("/js/compare.js");
+        assertThat(html("/compare?base=1%22onload%3D", 200)).doesNotContain("onload");
+        assertThat(html("/sessions/" + session.id, 200)).contains("id=\"flamegraph\"").contains("id=\"filter-sort\"");
+    }
 }
