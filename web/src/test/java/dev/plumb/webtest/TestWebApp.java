@@ -38,7 +38,7 @@ public class TestWebApp {
     }
 
     private static ConfigurableApplicationContext context;
-    private static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Starts once per JVM; returns the base URL, e.g. http://localhost:41234. */
     public static synchronized String baseUrl() {

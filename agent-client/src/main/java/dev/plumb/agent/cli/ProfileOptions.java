@@ -67,13 +67,19 @@ public final class ProfileOptions {
         return config;
     }
 
-    /** Runs the program under the capture library, shipping to {@code gatherer}; returns its exit code. */
-    int run(GathererAddress gatherer, String token, AgentConfigFile config, PrintWriter err) throws Exception {
+    /**
+     * Runs the program under the capture library, shipping to {@code gatherer}; returns its
+     * exit code. What cannot be delivered in time is saved under {@code undeliveredDir} (null:
+     * dropped and counted).
+     */
+    int run(GathererAddress gatherer, String token, AgentConfigFile config, java.nio.file.Path undeliveredDir,
+            PrintWriter err) throws Exception {
         SessionLabels labels = new SessionLabels(host != null ? host : localHostName(), service, deployment,
                 token == null ? "" : token, config.labels());
         try {
             return new ProfiledRun(command, gatherer, labels, Duration.ofSeconds(flushTimeoutSeconds),
-                    new java.io.PrintStream(new WriterOutputStream(err), true), captureEnv()).run();
+                    new java.io.PrintStream(new WriterOutputStream(err), true), captureEnv())
+                    .saveUndeliveredTo(undeliveredDir).run();
         } catch (ProfiledRun.CommandNotStartedException e) {
             err.println("plumb: " + e.getMessage());
             return RunCommand.EXIT_CANNOT_START;

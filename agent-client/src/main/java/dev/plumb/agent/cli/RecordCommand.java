@@ -40,7 +40,7 @@ public final class RecordCommand implements Callable<Integer> {
         Path parts = Files.createTempDirectory("plumb-record-");
         int exit;
         try (RecordingServer recorder = new RecordingServer(output, parts)) {
-            exit = profile.run(new GathererAddress("127.0.0.1", recorder.port()), "", config, err);
+            exit = profile.run(new GathererAddress("127.0.0.1", recorder.port()), "", config, null, err);
         } finally {
             Files.deleteIfExists(parts);
         }

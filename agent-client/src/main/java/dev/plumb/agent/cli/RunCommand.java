@@ -14,6 +14,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run CMD under the capture library and stream its allocations to a gatherer.",
+                "If the gatherer is away, CMD runs anyway: its profile is delivered when the gatherer appears,",
+                "or, --flush-timeout after CMD exited, saved in --spool-dir for `plumb upload`.",
                 "Exit code is CMD's own."},
         footer = {"", "Example:  plumb run --service proxy --deployment v42 -- ./proxy --port 8080"})
 public final class RunCommand implements Callable<Integer> {
@@ -31,6 +33,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Shared token the gatherer expects (env PLUMB_TOKEN).")
     String token;
 
+    @Option(names = "--spool-dir", paramLabel = "DIR", defaultValue = "${env:PLUMB_SPOOL_DIR:-${sys:user.home}/.plumb/spool}",
+            description = "Where a profile the gatherer could not take in time is saved for `plumb upload`"
+                    + " (env PLUMB_SPOOL_DIR; default ${DEFAULT-VALUE}).")
+    java.nio.file.Path spoolDir;
+
     @Mixin
     ProfileOptions profile;
 
@@ -46,12 +53,14 @@ public final class RunCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         String reachability = probe(address);
         if (reachability != null) {
-            err.println("plumb: cannot reach the gatherer at " + address + " (" + reachability + ").");
-            err.println("plumb: start one with `./plumb server`, or point --gatherer (or PLUMB_GATHERER) at a running one.");
+            // The program runs anyway: its capture spools locally and is delivered when the
+            // gatherer appears, or saved for `plumb upload` if it has not by the flush timeout.
+            err.println("plumb: cannot reach the gatherer at " + address + " (" + reachability + "); running "
+                    + profile.command.get(0) + " anyway and delivering when it appears (start one with"
+                    + " `./plumb server`, or point --gatherer at a running one).");
             err.flush();
-            return EXIT_NO_GATHERER;
         }
-        return profile.run(address, token, config, err);
+        return profile.run(address, token, config, spoolDir, err);
     }
 
     private static String probe(GathererAddress address) {

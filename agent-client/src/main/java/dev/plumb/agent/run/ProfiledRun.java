@@ -2,6 +2,7 @@ package dev.plumb.agent.run;
 
 import dev.plumb.agent.capture.CaptureLibrary;
 import dev.plumb.agent.capture.CaptureReader;
+import dev.plumb.agent.record.RecordingServer;
 import dev.plumb.agent.ship.GathererAddress;
 import dev.plumb.agent.ship.SessionLabels;
 import dev.plumb.agent.ship.SessionShipper;
@@ -11,6 +12,8 @@ import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -38,7 +41,12 @@ public final class ProfiledRun {
     private final Map<String, String> captureEnv;
     private final List<SessionShipper> shippers = new CopyOnWriteArrayList<>();
     private final List<CaptureConnection> connections = new CopyOnWriteArrayList<>();
-    private Path spoolDir;
+    private Path workDir;
+    private final java.util.concurrent.CountDownLatch stopAccepting = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.CountDownLatch accepting = new java.util.concurrent.CountDownLatch(1);
+    private Path fallbackDir;
+    private RecordingServer fallbackRecorder;
+    private Path fallbackFile;
 
     /** One profiled process: its socket copied to a spool file, and the thread decoding it. */
     private record CaptureConnection(SocketChannel channel, Thread pump, Thread processor) {
@@ -63,11 +71,44 @@ public final class ProfiledRun {
         this.err = err;
     }
 
+    /**
+     * What the gatherer cannot take by the flush timeout after the command exited is saved as a
+     * recording in this directory (for `plumb upload`) instead of being dropped.
+     */
+    public ProfiledRun saveUndeliveredTo(Path directory) {
+        this.fallbackDir = directory;
+        return this;
+    }
+
+    /** The local recorder undeliverable sessions go to, started on first use. */
+    private synchronized GathererAddress fallback() {
+        try {
+            if (fallbackRecorder == null) {
+                Files.createDirectories(fallbackDir);
+                fallbackFile = fallbackDir.resolve("plumb-" + java.time.LocalDateTime.now().withNano(0).toString()
+                        .replace(':', '-') + "-" + ProcessHandle.current().pid() + ".plumb");
+                fallbackRecorder = new RecordingServer(fallbackFile, workDir);
+            }
+            return new GathererAddress("127.0.0.1", fallbackRecorder.port());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot save undelivered data in " + fallbackDir, e);
+        }
+    }
+
+    private synchronized void closeFallback() throws IOException {
+        if (fallbackRecorder != null) {
+            fallbackRecorder.close();
+            err.println("plumb: the gatherer at " + gatherer + " could not take everything within "
+                    + flushTimeout.toSeconds() + " s; the rest is saved in " + fallbackFile);
+            err.println("plumb: deliver it with: plumb upload --gatherer " + gatherer + " " + fallbackFile);
+        }
+    }
+
     /** Runs the command to completion and returns its exit code (128 + signal if killed). */
     public int run() throws IOException, InterruptedException {
         Path library = CaptureLibrary.extract();
         Path dir = Files.createTempDirectory("plumb-run-");
-        spoolDir = dir;
+        workDir = dir;
         Path socketPath = dir.resolve("capture.sock");
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "plumb-flush"));
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -79,8 +120,11 @@ public final class ProfiledRun {
 
             Process process = start(library, socketPath);
             int exit = process.waitFor();
+            stopAccepting.countDown();
+            accepting.await();
             awaitCaptures();
             server.close();
+            closeFallback();
             for (SessionShipper s : shippers) {
                 err.println("plumb: " + s.stats().summary());
                 if (s.failure() != null) {
@@ -118,26 +162,47 @@ public final class ProfiledRun {
         }
     }
 
+    /**
+     * Accepts capture connections until {@link #stopAccepting} is set, then takes whatever is
+     * still queued: a short-lived program connects (in the library's constructor) and exits
+     * before a blocking accept would have been scheduled, and its connection must not be lost
+     * when the socket closes.
+     */
     private void acceptLoop(ServerSocketChannel server) {
-        while (server.isOpen()) {
-            try {
-                SocketChannel channel = server.accept();
-                SessionShipper shipper = new SessionShipper(gatherer, labels);
-                shippers.add(shipper);
-                CapturePump pump = new CapturePump(channel,
-                        spoolDir.resolve("capture-" + connections.size() + ".raw"), SPOOL_LIMIT_BYTES);
-                Thread pumpThread = daemon(pump, "plumb-pump");
-                Thread processor = daemon(() -> process(pump, shipper), "plumb-capture");
-                connections.add(new CaptureConnection(channel, pumpThread, processor));
-                pumpThread.start();
-                processor.start();
-            } catch (ClosedChannelException closed) {
-                return;
-            } catch (IOException e) {
-                err.println("plumb: capture socket failed: " + e.getMessage());
-                return;
+        try (Selector selector = Selector.open()) {
+            server.configureBlocking(false);
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            while (true) {
+                boolean last = stopAccepting.getCount() == 0;
+                selector.select(50);
+                selector.selectedKeys().clear();
+                for (SocketChannel channel = server.accept(); channel != null; channel = server.accept()) {
+                    channel.configureBlocking(true);
+                    startCapture(channel);
+                }
+                if (last) {
+                    return;
+                }
             }
+        } catch (ClosedChannelException closed) {
+            // the run is over
+        } catch (IOException e) {
+            err.println("plumb: capture socket failed: " + e.getMessage());
+        } finally {
+            accepting.countDown();
         }
+    }
+
+    private void startCapture(SocketChannel channel) throws IOException {
+        SessionShipper shipper = new SessionShipper(gatherer, labels, fallbackDir == null ? null : this::fallback);
+        shippers.add(shipper);
+        CapturePump pump = new CapturePump(channel,
+                workDir.resolve("capture-" + connections.size() + ".raw"), SPOOL_LIMIT_BYTES);
+        Thread pumpThread = daemon(pump, "plumb-pump");
+        Thread processor = daemon(() -> process(pump, shipper), "plumb-capture");
+        connections.add(new CaptureConnection(channel, pumpThread, processor));
+        pumpThread.start();
+        processor.start();
     }
 
     private void process(CapturePump pump, SessionShipper shipper) {

@@ -40,7 +40,9 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     static final int MAX_IN_FLIGHT = 8;
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(120);
 
-    private final GathererAddress address;
+    private GathererAddress address;
+    private final java.util.function.Supplier<GathererAddress> fallback;
+    private boolean onFallback;
     private final SessionLabels labels;
     private final Backoff backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30));
     private final ReentrantLock lock = new ReentrantLock();
@@ -67,8 +69,29 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     private volatile long giveUpAtNanos = Long.MAX_VALUE;
 
     public SessionShipper(GathererAddress address, SessionLabels labels) {
+        this(address, labels, null);
+    }
+
+    /**
+     * @param fallback where to send what the gatherer could not be given before the deadline
+     *                 ({@link #giveUpAfter}): a local recorder, so nothing is lost and
+     *                 `plumb upload` delivers it later; null drops it (and counts it)
+     */
+    public SessionShipper(GathererAddress address, SessionLabels labels,
+                          java.util.function.Supplier<GathererAddress> fallback) {
         this.address = address;
         this.labels = labels;
+        this.fallback = fallback;
+    }
+
+    /** Whether undelivered batches went to the local fallback recorder. */
+    public boolean usedFallback() {
+        lock.lock();
+        try {
+            return onFallback;
+        } finally {
+            lock.unlock();
+        }
     }
 
     public ShipperStats stats() {
@@ -320,8 +343,23 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     }
 
     private void pauseOrGiveUp(IOException cause) {
-        long delayMillis = backoff.nextDelayMillis();
-        if (System.nanoTime() + delayMillis * 1_000_000 > giveUpAtNanos) {
+        // Never sleep past the deadline: the last attempt is made at it, not skipped.
+        long leftMillis = (giveUpAtNanos - System.nanoTime()) / 1_000_000;
+        long delayMillis = Math.min(backoff.nextDelayMillis(), Math.max(0, leftMillis));
+        if (leftMillis <= 0) {
+            if (fallback != null && !onFallback) {
+                // The gatherer stayed away past the deadline: keep everything in a local
+                // recording instead. Same session id, so an upload continues it exactly once.
+                onFallback = true;
+                try {
+                    address = fallback.get();
+                } catch (RuntimeException e) {
+                    giveUp(new IOException(e.getMessage(), e));
+                    return;
+                }
+                backoff.reset();
+                return;
+            }
             giveUp(cause);
             return;
         }

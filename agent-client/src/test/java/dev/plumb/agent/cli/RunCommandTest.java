@@ -29,10 +29,16 @@ class RunCommandTest {
     }
 
     @Test
-    void unreachableGathererIsSaidPlainlyAndNothingRuns() throws Exception {
-        Result r = plumb("run", "--gatherer", "localhost:" + closedPort(), "--", "/bin/true");
-        assertThat(r.exit()).isEqualTo(RunCommand.EXIT_NO_GATHERER);
-        assertThat(r.err()).contains("cannot reach the gatherer at localhost:").contains("./plumb server");
+    void unreachableGathererIsSaidPlainlyTheProgramRunsAndItsProfileIsSaved(@org.junit.jupiter.api.io.TempDir java.nio.file.Path spool)
+            throws Exception {
+        Result r = plumb("run", "--gatherer", "localhost:" + closedPort(), "--flush-timeout", "1",
+                "--spool-dir", spool.toString(), "--", "/bin/sh", "-c", "exit 7");
+        assertThat(r.exit()).as("the program's own exit code").isEqualTo(7);
+        assertThat(r.err()).contains("cannot reach the gatherer at localhost:").contains("running /bin/sh anyway")
+                .contains("saved in " + spool).contains("plumb upload");
+        try (var saved = java.nio.file.Files.list(spool)) {
+            assertThat(saved.toList()).singleElement().satisfies(f -> assertThat(java.nio.file.Files.size(f)).isPositive());
+        }
     }
 
     @Test

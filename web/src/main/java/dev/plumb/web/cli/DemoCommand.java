@@ -93,7 +93,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** Reads the result back through the public API, as a user's script would. */
     private static void report(RunningServer running, String deployment, java.io.PrintWriter out) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
+        // HTTP/1.1: by default the JDK client asks plain-HTTP servers for an h2c upgrade, a
+        // request some servers stall on (seen as rare 30 s hangs in our tests).
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         JsonMapper json = JsonMapper.builder().build();
         JsonNode sessions = get(http, json, running.webUrl() + "/api/sessions?limit=50");
         long sessionId = -1;

@@ -24,7 +24,7 @@ import picocli.CommandLine;
  * its own beans.
  */
 class SplitRolesTest {
-    static final HttpClient http = HttpClient.newHttpClient();
+    static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Test
     void webRoleServesTheApiAndProbesWithoutAGatherer() throws Exception {

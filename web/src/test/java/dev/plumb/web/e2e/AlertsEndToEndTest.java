@@ -46,7 +46,7 @@ class AlertsEndToEndTest {
     static Path dataDir;
     static WebhookReceiver receiver;
     static RunningServer server;
-    static final HttpClient http = HttpClient.newHttpClient();
+    static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     static final JsonMapper json = JsonMapper.builder().build();
     static long leakingSession;
     static long fixedSession;

@@ -28,7 +28,7 @@ class ExternalDatabaseTest {
             ServerOptions options = new ServerOptions(0, 0, unusedDataDir, external.jdbcUrl(), external.user(), "",
                     null, List.of());
             try (RunningServer server = RunningServer.start(options)) {
-                HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
                         HttpRequest.newBuilder(URI.create(server.webUrl() + "/api/sessions")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).isEqualTo(200);

@@ -22,7 +22,7 @@ class ImportLimitTest {
     void oversizedUploadIs413AndStoresNothing() throws Exception {
         try (RunningServer server = RunningServer.start(new ServerOptions(0, 0, dataDir, null, null, null, null,
                 List.of("--plumb.import.max-bytes=1024")))) {
-            HttpClient http = HttpClient.newHttpClient();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             byte[] body = new byte[4096];
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.webUrl() + "/api/import"))
                     .header("Content-Type", "application/octet-stream")

@@ -45,7 +45,7 @@ class LeakyExampleEndToEndTest {
     static Path dataDir;
     static RunningServer server;
     static long sessionId;
-    static final HttpClient http = HttpClient.newHttpClient();
+    static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     static final JsonMapper json = JsonMapper.builder().build();
 
     @BeforeAll
