@@ -27,7 +27,7 @@ import org.springframework.http.client.ReactorResourceFactory;
 @SpringBootConfiguration
 @EnableAutoConfiguration
 @ComponentScan({"dev.plumb.web.api", "dev.plumb.web.query", "dev.plumb.web.pages", "dev.plumb.web.imports",
-        "dev.plumb.web.export", "dev.plumb.web.alerts"})
+        "dev.plumb.web.export", "dev.plumb.web.alerts", "dev.plumb.web.config"})
 @Import(IngestStore.class)
 public class TestWebApp {
     @Bean
