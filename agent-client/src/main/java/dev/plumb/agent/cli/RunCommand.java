@@ -14,8 +14,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run CMD under the capture library and stream its allocations to a gatherer.",
-                "If the gatherer is away, CMD runs anyway: its profile is delivered when the gatherer appears,",
-                "or, --flush-timeout after CMD exited, saved in --spool-dir for `plumb upload`.",
+                "If the gatherer is away, CMD runs anyway: its profile is delivered when the gatherer appears or, "
+                        + "--flush-timeout seconds after CMD exited, saved in --spool-dir for `plumb upload`.",
                 "Exit code is CMD's own."},
         footer = {"", "Example:  plumb run --service proxy --deployment v42 -- ./proxy --port 8080"})
 public final class RunCommand implements Callable<Integer> {
@@ -25,13 +25,8 @@ public final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--gatherer", paramLabel = "HOST:PORT", defaultValue = "${env:PLUMB_GATHERER:-localhost:7070}",
-            description = "Gatherer to stream to (env PLUMB_GATHERER; default ${DEFAULT-VALUE}).")
-    String gatherer;
-
-    @Option(names = "--token", paramLabel = "T", defaultValue = "${env:PLUMB_TOKEN:-}",
-            description = "Shared token the gatherer expects (env PLUMB_TOKEN).")
-    String token;
+    @Mixin
+    GathererOptions target;
 
     @Option(names = "--spool-dir", paramLabel = "DIR", defaultValue = "${env:PLUMB_SPOOL_DIR:-${sys:user.home}/.plumb/spool}",
             description = "Where a profile the gatherer could not take in time is saved for `plumb upload`"
@@ -44,12 +39,7 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         AgentConfigFile config = profile.validate(spec);
-        GathererAddress address;
-        try {
-            address = GathererAddress.parse(gatherer);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--gatherer: " + e.getMessage());
-        }
+        GathererAddress address = target.address(spec);
         var err = spec.commandLine().getErr();
         String reachability = probe(address);
         if (reachability != null) {
@@ -60,7 +50,7 @@ public final class RunCommand implements Callable<Integer> {
                     + " `./plumb server`, or point --gatherer at a running one).");
             err.flush();
         }
-        return profile.run(address, token, config, spoolDir, err);
+        return profile.run(address, target.token(), config, spoolDir, err);
     }
 
     private static String probe(GathererAddress address) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -24,13 +25,8 @@ public final class UploadCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--gatherer", paramLabel = "HOST:PORT", defaultValue = "${env:PLUMB_GATHERER:-localhost:7070}",
-            description = "Gatherer to upload to (env PLUMB_GATHERER; default ${DEFAULT-VALUE}).")
-    String gatherer;
-
-    @Option(names = "--token", paramLabel = "T", defaultValue = "${env:PLUMB_TOKEN:-}",
-            description = "Shared token the gatherer expects (env PLUMB_TOKEN).")
-    String token;
+    @Mixin
+    GathererOptions target;
 
     @Parameters(paramLabel = "FILE", description = "The recording.")
     Path file;
@@ -40,16 +36,11 @@ public final class UploadCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             throw new ParameterException(spec.commandLine(), "cannot read the recording " + file);
         }
-        GathererAddress address;
-        try {
-            address = GathererAddress.parse(gatherer);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--gatherer: " + e.getMessage());
-        }
+        GathererAddress address = target.address(spec);
         var err = spec.commandLine().getErr();
         RecordingUploader.Result result;
         try {
-            result = new RecordingUploader(address, token == null ? "" : token,
+            result = new RecordingUploader(address, target.token(),
                     new PrintStream(new WriterOutputStream(err), true)).upload(file);
         } catch (GathererRejectedException e) {
             err.println("plumb: " + e.getMessage());

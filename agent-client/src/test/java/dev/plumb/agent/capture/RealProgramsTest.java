@@ -63,7 +63,7 @@ class RealProgramsTest {
         assumeThat(sqlite).as("sqlite3 on PATH").isNotNull();
         String sql = "create table t(id integer primary key, v text);"
                 + "with recursive c(x) as (select 1 union all select x + 1 from c where x < 50000)"
-                + " insert into t(v) select hex(randomblob(16)) || x from c;"
+                + " insert into t(v) select hex((x * 2654435761) % 4294967296) || x from c;" // deterministic: both runs must print the same
                 + "create index iv on t(v);"
                 + "select count(*), count(distinct substr(v, 1, 3)) from t;"
                 + "delete from t where id % 2 = 0; vacuum; select count(*) from t;";

@@ -29,7 +29,7 @@ class AgentConfigFileTest {
         assertThat(config.problem()).isNull();
         RunCommand run = new RunCommand();
         new CommandLine(run).setDefaultValueProvider(config).parseArgs("--deployment", "hotfix", "--", "/bin/true");
-        assertThat(run.gatherer).isEqualTo("gatherer.internal:7171");
+        assertThat(run.target.gatherer).isEqualTo("gatherer.internal:7171");
         assertThat(run.profile.service).isEqualTo("checkout");
         assertThat(run.profile.deployment).isEqualTo("hotfix");
         assertThat(config.labels()).containsExactly(Map.entry("region", "cdg"), Map.entry("team", "payments"));
