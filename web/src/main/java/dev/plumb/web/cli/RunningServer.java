@@ -55,7 +55,9 @@ public final class RunningServer implements AutoCloseable {
             properties.put("plumb.gatherer.tokens", options.token());
         }
         try {
-            ConfigurableApplicationContext context = new SpringApplicationBuilder(role.application())
+            // Every role's HTTP server (the gatherer role serves actuator) answers off the read callback.
+            ConfigurableApplicationContext context = new SpringApplicationBuilder(role.application(),
+                    dev.plumb.web.config.AnswerOffTheReadCallback.class)
                     .properties(properties)
                     .run(options.springArgs().toArray(String[]::new));
             return new RunningServer(embedded, context, role);
