@@ -46,6 +46,11 @@ public final class ProfileOptions {
             description = "After CMD exits, how long to wait for its children's data (default ${DEFAULT-VALUE}).")
     long flushTimeoutSeconds;
 
+    @Option(names = "--stats-interval", paramLabel = "SECONDS", defaultValue = "60",
+            description = "While CMD runs, print the agent's progress this often: events/s, stacks, lag, reconnects,"
+                    + " drops (default ${DEFAULT-VALUE}; 0 = never).")
+    long statsIntervalSeconds;
+
     @Parameters(paramLabel = "CMD", arity = "1..*", description = "The program to profile and its arguments (after --).")
     List<String> command;
 
@@ -60,6 +65,9 @@ public final class ProfileOptions {
         }
         if (sampleBytes < 1) {
             throw new ParameterException(spec.commandLine(), "--sample-bytes must be at least 1");
+        }
+        if (statsIntervalSeconds < 0) {
+            throw new ParameterException(spec.commandLine(), "--stats-interval must not be negative");
         }
         if (flushTimeoutSeconds < 0) {
             throw new ParameterException(spec.commandLine(), "--flush-timeout must not be negative");
@@ -79,7 +87,7 @@ public final class ProfileOptions {
         try {
             return new ProfiledRun(command, gatherer, labels, Duration.ofSeconds(flushTimeoutSeconds),
                     new java.io.PrintStream(new WriterOutputStream(err), true), captureEnv())
-                    .saveUndeliveredTo(undeliveredDir).run();
+                    .saveUndeliveredTo(undeliveredDir).reportEvery(Duration.ofSeconds(statsIntervalSeconds)).run();
         } catch (ProfiledRun.CommandNotStartedException e) {
             err.println("plumb: " + e.getMessage());
             return RunCommand.EXIT_CANNOT_START;

@@ -83,6 +83,13 @@ public final class CapturePump implements Runnable {
         }
     }
 
+    /** Bytes copied but not yet read back by the consumer: how far decoding lags the program. */
+    public long lag() {
+        synchronized (progress) {
+            return written - consumed;
+        }
+    }
+
     /** Bytes copied so far. */
     public long written() {
         synchronized (progress) {

@@ -42,6 +42,7 @@ public final class ProfiledRun {
     private final List<SessionShipper> shippers = new CopyOnWriteArrayList<>();
     private final List<CaptureConnection> connections = new CopyOnWriteArrayList<>();
     private Path workDir;
+    private Duration progressInterval = Duration.ZERO;
     private final java.util.concurrent.CountDownLatch stopAccepting = new java.util.concurrent.CountDownLatch(1);
     private final java.util.concurrent.CountDownLatch accepting = new java.util.concurrent.CountDownLatch(1);
     private Path fallbackDir;
@@ -49,7 +50,8 @@ public final class ProfiledRun {
     private Path fallbackFile;
 
     /** One profiled process: its socket copied to a spool file, and the thread decoding it. */
-    private record CaptureConnection(SocketChannel channel, Thread pump, Thread processor) {
+    private record CaptureConnection(SocketChannel channel, Thread pump, Thread processor, CapturePump spool,
+                                     SessionShipper shipper) {
     }
 
     /** How far decoding may lag behind capture before the profiled program is slowed down. */
@@ -78,6 +80,20 @@ public final class ProfiledRun {
     public ProfiledRun saveUndeliveredTo(Path directory) {
         this.fallbackDir = directory;
         return this;
+    }
+
+    /** Print a progress line per profiled process this often (zero: never). */
+    public ProfiledRun reportEvery(Duration interval) {
+        this.progressInterval = interval;
+        return this;
+    }
+
+    private void reportProgress() {
+        for (CaptureConnection c : connections) {
+            if (c.pump().isAlive()) {
+                err.println("plumb: " + c.shipper().progress(c.spool().lag()));
+            }
+        }
     }
 
     /** The local recorder undeliverable sessions go to, started on first use. */
@@ -117,6 +133,10 @@ public final class ProfiledRun {
             acceptor.start();
             timer.scheduleAtFixedRate(() -> shippers.forEach(s -> s.flushIfDue(System.currentTimeMillis() * 1000)),
                     100, 100, TimeUnit.MILLISECONDS);
+            if (!progressInterval.isZero()) {
+                long every = progressInterval.toMillis();
+                timer.scheduleAtFixedRate(this::reportProgress, every, every, TimeUnit.MILLISECONDS);
+            }
 
             Process process = start(library, socketPath);
             int exit = process.waitFor();
@@ -200,7 +220,7 @@ public final class ProfiledRun {
                 workDir.resolve("capture-" + connections.size() + ".raw"), SPOOL_LIMIT_BYTES);
         Thread pumpThread = daemon(pump, "plumb-pump");
         Thread processor = daemon(() -> process(pump, shipper), "plumb-capture");
-        connections.add(new CaptureConnection(channel, pumpThread, processor));
+        connections.add(new CaptureConnection(channel, pumpThread, processor, pump, shipper));
         pumpThread.start();
         processor.start();
     }

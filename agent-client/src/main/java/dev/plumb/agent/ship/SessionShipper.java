@@ -182,6 +182,30 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     }
 
     @Override
+    public void onCounters(long atMicros, dev.plumb.agent.capture.CaptureCounters counters) {
+        lock.lock();
+        try {
+            stats.library = counters;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A progress line for long runs (events/s, stacks, lag, reconnects, drops). */
+    public String progress(long spoolLagBytes) {
+        // The decoding thread holds the lock while it waits for the gatherer; never wait for it here.
+        if (!lock.tryLock()) {
+            return String.format("pid %d: waiting for the gatherer at %s; %,d KiB captured meanwhile", stats.pid,
+                    address, spoolLagBytes / 1024);
+        }
+        try {
+            return stats.progress(spoolLagBytes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public void onEnd(long atMicros) {
         lock.lock();
         try {

@@ -13,12 +13,44 @@ public final class ShipperStats {
     long droppedEvents;
     long connections;
     long retries;
+    dev.plumb.agent.capture.CaptureCounters library;
+    private long eventsAtLastProgress;
+    private long nanosAtLastProgress = System.nanoTime();
 
     public String summary() {
         return String.format("pid %d (%s): %,d allocations, %,d frees, %,d distinct stacks, %,d still live at exit,"
                 + " %,d batches delivered%s%s", pid, exe, allocations, frees, stacks, liveAtEnd, batches,
                 connections > 1 ? " over " + connections + " connections" : "",
-                droppedEvents > 0 ? ", " + droppedEvents + " events NOT delivered" : "");
+                droppedEvents > 0 ? ", " + droppedEvents + " events NOT delivered" : "") + librarySummary();
+    }
+
+    /** What the capture library itself reported: time the program waited, samples it dropped. */
+    private String librarySummary() {
+        if (library == null) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder();
+        if (library.waits() > 0) {
+            s.append(String.format("; the program waited %,d times (%,d ms) for the agent", library.waits(),
+                    library.waitMicros() / 1000));
+        }
+        if (library.droppedSamples() > 0) {
+            s.append(String.format("; %,d samples dropped (sampled-address set full)", library.droppedSamples()));
+        }
+        return s.toString();
+    }
+
+    /** One line for a long run: progress since the previous line; called under the shipper's lock. */
+    String progress(long spoolLagBytes) {
+        long events = allocations + frees;
+        long now = System.nanoTime();
+        double seconds = Math.max(1e-9, (now - nanosAtLastProgress) / 1e9);
+        String line = String.format("pid %d: %,d events (%,.0f/s), %,d stacks, %,d KiB captured but not yet"
+                + " processed, %,d batches delivered, %,d reconnect attempts, %,d events undelivered", pid, events,
+                (events - eventsAtLastProgress) / seconds, stacks, spoolLagBytes / 1024, batches, retries, droppedEvents);
+        eventsAtLastProgress = events;
+        nanosAtLastProgress = now;
+        return line;
     }
 
     public long droppedEvents() {

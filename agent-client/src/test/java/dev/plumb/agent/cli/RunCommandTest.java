@@ -120,4 +120,18 @@ class RunCommandTest {
         assertThat(up.exit()).isEqualTo(RunCommand.EXIT_NO_GATHERER);
         assertThat(up.err()).contains("cannot upload to the gatherer");
     }
+
+    @Test
+    void aLongRunReportsProgressAndTheSummaryIncludesTheLibrarysCounters(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path out = dir.resolve("sleep.plumb");
+        Result r = plumb("record", "-o", out.toString(), "--stats-interval", "1", "--", "/bin/sh", "-c",
+                "i=0; while [ $i -lt 30 ]; do i=$((i+1)); sleep 0.1; done");
+        assertThat(r.exit()).isZero();
+        assertThat(r.err()).containsPattern("pid \\d+: [\\d,]+ events \\([\\d,]+/s\\), [\\d,]+ stacks, [\\d,]+ KiB captured");
+
+        Result bad = plumb("run", "--stats-interval", "-1", "--", "/bin/true");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--stats-interval must not be negative");
+    }
 }
