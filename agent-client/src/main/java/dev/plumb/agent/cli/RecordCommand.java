@@ -13,8 +13,8 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 @Command(name = "record", mixinStandardHelpOptions = true,
-        description = {"Run CMD under the capture library and write what it allocates to a recording file,",
-                "for `plumb upload` later (no gatherer needed now). Exit code is CMD's own."},
+        description = {"Like run, but write the profile to a recording file for `plumb upload` later.",
+                "No gatherer is needed now. Exit code is CMD's own."},
         footer = {"", "Example:  plumb record -o proxy.plumb --service proxy -- ./proxy --port 8080",
                 "          plumb upload --gatherer gatherer.internal:7070 proxy.plumb"})
 public final class RecordCommand implements Callable<Integer> {

@@ -17,8 +17,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "upload", mixinStandardHelpOptions = true,
-        description = {"Send a recording made by `plumb record` to a gatherer. Uploading the same file again",
-                "stores nothing twice; a damaged file is uploaded up to the damage, which is reported."},
+        description = {"Send a recording (from `plumb record`, or saved by `plumb run`) to a gatherer.",
+                "Uploading the same file again stores nothing twice; a damaged file is uploaded up to the damage,"
+                        + " which is reported with its byte offset."},
         footer = {"", "Exit codes: 0 uploaded; 1 the file is damaged (its intact part was uploaded) or the gatherer refused it;",
                 "2 bad arguments; 3 the gatherer cannot be reached."})
 public final class UploadCommand implements Callable<Integer> {

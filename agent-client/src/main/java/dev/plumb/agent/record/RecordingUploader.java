@@ -48,9 +48,7 @@ public final class RecordingUploader {
         try (CountingInput counting = new CountingInput(new BufferedInputStream(Files.newInputStream(recording)))) {
             FrameReader reader = new FrameReader(counting);
             Session session = null;
-            int sessions = 0;
-            long sent = 0;
-            long skipped = 0;
+            List<Session> done = new java.util.ArrayList<>();
             String damage = null;
             while (true) {
                 long at = counting.position;
@@ -66,14 +64,14 @@ public final class RecordingUploader {
                 }
                 if (frame instanceof Hello hello) {
                     if (session != null) {
-                        sent += session.finish();
+                        if (!session.ended) {
+                            session.endAtLastEvent(); // the agent was cut off mid-session
+                        }
+                        session.finish();
                     }
-                    session = new Session(GathererClient.connect(gatherer, withToken(hello)));
-                    sessions++;
+                    session = new Session(GathererClient.connect(gatherer, withToken(hello)), hello.startedAtMicros());
+                    done.add(session);
                 } else if (frame instanceof Batch batch && session != null) {
-                    if (batch.seq() <= session.client.lastCommittedSeq()) {
-                        skipped++;
-                    }
                     session.add(batch);
                 } else {
                     damage = "damaged at byte " + at + ": " + (frame instanceof Batch
@@ -82,12 +80,16 @@ public final class RecordingUploader {
                 }
             }
             if (session != null) {
-                sent += damage != null || !session.ended ? session.endAtLastEvent() : session.finish();
+                if (!session.ended) {
+                    session.endAtLastEvent();
+                }
+                session.finish();
             }
             if (damage != null) {
                 out.println("plumb: " + recording + " is " + damage + "; the intact part before it was uploaded");
             }
-            return new Result(sessions, sent - skipped, skipped, damage);
+            return new Result(done.size(), done.stream().mapToLong(s -> s.sent).sum(),
+                    done.stream().mapToLong(s -> s.skipped).sum(), damage);
         }
     }
 
@@ -102,10 +104,12 @@ public final class RecordingUploader {
         long lastSeq;
         long lastEventMicros;
         long sent;
+        long skipped;
         boolean ended;
 
-        Session(GathererClient client) {
+        Session(GathererClient client, long startedAtMicros) {
             this.client = client;
+            this.lastEventMicros = startedAtMicros; // a session cut before its first event ends where it began
         }
 
         void add(Batch batch) throws IOException {
@@ -119,23 +123,21 @@ public final class RecordingUploader {
             }
             if (batch.seq() > client.lastCommittedSeq()) {
                 client.send(batch);
+                sent++;
+            } else {
+                skipped++;
             }
-            sent++;
         }
 
-        /** Waits for the gatherer to commit everything sent; returns the batches replayed. */
-        long finish() throws IOException {
+        /** Waits for the gatherer to commit everything sent. */
+        void finish() throws IOException {
             client.awaitAck(Math.max(lastSeq, client.lastCommittedSeq()), ACK_TIMEOUT);
             client.close();
-            return sent;
         }
 
         /** The recording lost this session's end: close it at its last event with an empty batch. */
-        long endAtLastEvent() throws IOException {
-            if (!ended) {
-                add(new Batch(lastSeq + 1, List.of(), List.of(), List.of(), Math.max(1, lastEventMicros)));
-            }
-            return finish();
+        void endAtLastEvent() throws IOException {
+            add(new Batch(lastSeq + 1, List.of(), List.of(), List.of(), Math.max(1, lastEventMicros)));
         }
     }
 
