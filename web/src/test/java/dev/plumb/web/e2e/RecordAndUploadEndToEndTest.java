@@ -108,4 +108,25 @@ class RecordAndUploadEndToEndTest {
             assertThat(stored[3]).as("the session is ended at its last event, not left running").isZero();
         }
     }
+
+    @Test
+    void aRecordingCutBeforeItsFirstBatchEndsTheSessionWhereItBegan() throws Exception {
+        Path recording = record("cut-early");
+        Path cut = tmp.resolve("early.plumb");
+        Files.write(cut, Arrays.copyOf(Files.readAllBytes(recording), 200)); // HELLO, then part of a batch
+        try (RunningServer server = RunningServer.start(new ServerOptions(0, 0, tmp.resolve("data3"), null, null, null,
+                null, List.of()))) {
+            RecordingUploader.Result result = new RecordingUploader(new GathererAddress("localhost", server.gathererPort()),
+                    "", new PrintStream(new ByteArrayOutputStream(), true)).upload(cut);
+            assertThat(result.complete()).isFalse();
+            assertThat(result.sessions()).isEqualTo(1);
+            try (Connection c = server.context().getBean(DataSource.class).getConnection();
+                 PreparedStatement ps = c.prepareStatement(
+                         "SELECT ended_at = started_at FROM sessions WHERE service = 'cut-early'");
+                 ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getBoolean(1)).as("ended where it began").isTrue();
+            }
+        }
+    }
 }
