@@ -13,9 +13,6 @@ import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -51,23 +48,6 @@ class GathererAbsentEndToEndTest {
                 .saveUndeliveredTo(tmp.resolve("spool"));
     }
 
-    private static long[] leakedTraces(DataSource db, String service) throws Exception {
-        try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement("""
-                     SELECT count(*), coalesce(sum(a.size), 0) FROM allocations a
-                       JOIN sessions s ON s.id = a.session_id
-                       JOIN stack_frames f ON f.stack_id = a.stack_id AND f.position = 0
-                      WHERE s.service = ? AND f.function = 'remember_request_trace'
-                        AND NOT EXISTS (SELECT 1 FROM frees x WHERE x.session_id = a.session_id
-                                                               AND x.alloc_id = a.alloc_id)""")) {
-            ps.setString(1, service);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new long[] {rs.getLong(1), rs.getLong(2)};
-            }
-        }
-    }
-
     @Test
     void aGathererThatAppearsDuringTheRunGetsEverything() throws Exception {
         int port = freePort();
@@ -86,8 +66,8 @@ class GathererAbsentEndToEndTest {
                 null, null, List.of()))) {
             assertThat(run.get(120, TimeUnit.SECONDS)).as("%s", out).isZero();
             assertThat(out.toString()).doesNotContain("saved in").doesNotContain("NOT delivered");
-            assertThat(leakedTraces(server.context().getBean(DataSource.class), "late-gatherer"))
-                    .containsExactly(REQUESTS, REQUESTS * 4096L);
+            assertThat(StoredLeaks.ofRequestTraces(server.context().getBean(DataSource.class), "late-gatherer"))
+                    .isEqualTo(new StoredLeaks(REQUESTS, REQUESTS * 4096L, 1, 0));
         }
         assertThat(tmp.resolve("spool")).doesNotExist();
     }
@@ -107,8 +87,8 @@ class GathererAbsentEndToEndTest {
             PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true);
             assertThat(new RecordingUploader(gatherer, "", quiet).upload(saved).complete()).isTrue();
             assertThat(new RecordingUploader(gatherer, "", quiet).upload(saved).batchesSent()).isZero();
-            assertThat(leakedTraces(server.context().getBean(DataSource.class), "no-gatherer"))
-                    .containsExactly(REQUESTS, REQUESTS * 4096L);
+            assertThat(StoredLeaks.ofRequestTraces(server.context().getBean(DataSource.class), "no-gatherer"))
+                    .isEqualTo(new StoredLeaks(REQUESTS, REQUESTS * 4096L, 1, 0));
         }
     }
 }

@@ -65,19 +65,7 @@ class GathererRestartEndToEndTest {
 
             assertThat(run.get(120, TimeUnit.SECONDS)).as("agent output: %s", agentOutput).isZero();
             assertThat(agentOutput.toString()).doesNotContain("NOT delivered").contains("connections");
-            try (Connection c = db.getConnection();
-                 PreparedStatement ps = c.prepareStatement("""
-                         SELECT count(*), sum(a.size) FROM allocations a
-                           JOIN sessions s ON s.id = a.session_id
-                           JOIN stack_frames f ON f.stack_id = a.stack_id AND f.position = 0
-                          WHERE s.service = 'restart-e2e' AND f.function = 'remember_request_trace'
-                            AND NOT EXISTS (SELECT 1 FROM frees x WHERE x.session_id = a.session_id
-                                                                   AND x.alloc_id = a.alloc_id)""");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                assertThat(rs.getLong(1)).isEqualTo(REQUESTS);
-                assertThat(rs.getLong(2)).isEqualTo(REQUESTS * 4096L);
-            }
+            assertThat(StoredLeaks.ofRequestTraces(db, "restart-e2e")).isEqualTo(new StoredLeaks(REQUESTS, REQUESTS * 4096L, 1, 0));
         }
     }
 

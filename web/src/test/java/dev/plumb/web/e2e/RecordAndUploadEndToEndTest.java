@@ -47,25 +47,6 @@ class RecordAndUploadEndToEndTest {
         return recording;
     }
 
-    private static long[] leakedTraces(DataSource db, String service) throws Exception {
-        try (Connection c = db.getConnection();
-             PreparedStatement ps = c.prepareStatement("""
-                     SELECT count(*), coalesce(sum(a.size), 0), count(DISTINCT s.id),
-                            count(*) FILTER (WHERE s.ended_at IS NULL)
-                       FROM allocations a
-                       JOIN sessions s ON s.id = a.session_id
-                       JOIN stack_frames f ON f.stack_id = a.stack_id AND f.position = 0
-                      WHERE s.service = ? AND f.function = 'remember_request_trace'
-                        AND NOT EXISTS (SELECT 1 FROM frees x WHERE x.session_id = a.session_id
-                                                               AND x.alloc_id = a.alloc_id)""")) {
-            ps.setString(1, service);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)};
-            }
-        }
-    }
-
     @Test
     void uploadingTwiceStoresEverythingOnce() throws Exception {
         Path recording = record("recorded");
@@ -78,12 +59,12 @@ class RecordAndUploadEndToEndTest {
             assertThat(first.complete()).isTrue();
             assertThat(first.sessions()).isEqualTo(1);
             assertThat(first.batchesAlreadyStored()).isZero();
-            assertThat(leakedTraces(db, "recorded")).containsExactly(REQUESTS, REQUESTS * 4096L, 1, 0);
+            assertThat(StoredLeaks.ofRequestTraces(db, "recorded")).isEqualTo(new StoredLeaks(REQUESTS, REQUESTS * 4096L, 1, 0));
 
             RecordingUploader.Result again = new RecordingUploader(gatherer, "", new PrintStream(out, true)).upload(recording);
             assertThat(again.batchesSent()).isZero();
             assertThat(again.batchesAlreadyStored()).isEqualTo(first.batchesSent());
-            assertThat(leakedTraces(db, "recorded")).containsExactly(REQUESTS, REQUESTS * 4096L, 1, 0);
+            assertThat(StoredLeaks.ofRequestTraces(db, "recorded")).isEqualTo(new StoredLeaks(REQUESTS, REQUESTS * 4096L, 1, 0));
         }
     }
 
@@ -102,10 +83,10 @@ class RecordAndUploadEndToEndTest {
             assertThat(result.complete()).isFalse();
             assertThat(result.damage()).contains("damaged at byte").contains("stream ended inside");
             assertThat(out.toString()).contains("intact part before it was uploaded");
-            long[] stored = leakedTraces(db, "truncated");
-            assertThat(stored[0]).as("some of the leak made it").isPositive().isLessThanOrEqualTo(REQUESTS);
-            assertThat(stored[2]).isEqualTo(1);
-            assertThat(stored[3]).as("the session is ended at its last event, not left running").isZero();
+            StoredLeaks stored = StoredLeaks.ofRequestTraces(db, "truncated");
+            assertThat(stored.count()).as("some of the leak made it").isPositive().isLessThanOrEqualTo(REQUESTS);
+            assertThat(stored.sessions()).isEqualTo(1);
+            assertThat(stored.runningSessions()).as("the session is ended at its last event, not left running").isZero();
         }
     }
 
