@@ -46,7 +46,24 @@ public record Batch(long seq, List<StackDef> stacks, List<Alloc> allocs, List<Fr
         }
     }
 
-    /** The release of an allocation sent earlier in the same session. */
-    public record Free(long allocId, long atMicros) {
+    /**
+     * The release of an allocation sent earlier in the same session. It repeats what the
+     * gatherer needs to keep its per-backtrace rollups without looking the allocation up:
+     * its stack, size, weight and when it was made (protocol version 2).
+     */
+    public record Free(long allocId, long atMicros, int stackId, long size, long allocatedAtMicros, double weight) {
+        /** The release of {@code alloc} at {@code atMicros}. */
+        public static Free of(Alloc alloc, long atMicros) {
+            return new Free(alloc.allocId(), atMicros, alloc.stackId(), alloc.size(), alloc.atMicros(), alloc.weight());
+        }
+
+        /** The same release at another time (importers shift their relative clocks). */
+        public Free at(long newAtMicros, long newAllocatedAtMicros) {
+            return new Free(allocId, newAtMicros, stackId, size, newAllocatedAtMicros, weight);
+        }
+
+        public double bytes() {
+            return size * weight;
+        }
     }
 }

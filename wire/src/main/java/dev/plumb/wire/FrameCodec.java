@@ -31,22 +31,28 @@ import java.util.UUID;
  *           u32 freeCount, free*
  *   stack = i32 stackId, u16 frameCount, (string function, string module, string file, i32 line)*
  *   alloc = i64 allocId, i32 stackId, i64 size, i64 atMicros, f64 weight (>= 1)
- *   free  = i64 allocId, i64 atMicros
+ *   free  = i64 allocId, i64 atMicros, i32 stackId, i64 size, i64 allocatedAtMicros, f64 weight
  * ACK     = i64 seq
  * ERROR   = u16 code, string message
  * </pre>
+ *
+ * HELLO's layout never changes between versions: it carries the highest version the agent
+ * speaks, and WELCOME answers with the version both will use ({@link #negotiate}).
  *
  * Hand-written rather than protobuf: the layout is small, fixed and hot, and every field
  * needs a range check with a message that names it, which a generated parser does not give.
  */
 public final class FrameCodec {
-    public static final int PROTOCOL_VERSION = 1;
+    /** The newest version this build speaks. */
+    public static final int PROTOCOL_VERSION = 2;
+    /** Version 1 frees did not carry their allocation's stack, size and time. */
+    public static final int OLDEST_SUPPORTED_VERSION = 2;
     public static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
     public static final int MAX_STACK_DEPTH = 1024;
     static final byte[] MAGIC = {'P', 'L', 'M', 'B'};
 
     private static final int ALLOC_BYTES = 8 + 4 + 8 + 8 + 8;
-    private static final int FREE_BYTES = 8 + 8;
+    private static final int FREE_BYTES = 8 + 8 + 4 + 8 + 8 + 8;
     private static final int MIN_STACK_BYTES = 4 + 2;
     private static final int MIN_FRAME_BYTES = 2 * 4 + 4;
 
@@ -126,6 +132,21 @@ public final class FrameCodec {
         return frame;
     }
 
+    /**
+     * The version a gatherer uses with an agent that speaks up to {@code agentVersion}: the
+     * newest both know. An agent older than {@link #OLDEST_SUPPORTED_VERSION} is refused with
+     * a message that says which side to upgrade.
+     */
+    public static int negotiate(int agentVersion) throws WireException {
+        if (agentVersion < OLDEST_SUPPORTED_VERSION) {
+            throw new WireException(ErrorCode.UNSUPPORTED_VERSION, "the agent speaks protocol version "
+                    + agentVersion + ", but this gatherer needs version " + OLDEST_SUPPORTED_VERSION
+                    + (OLDEST_SUPPORTED_VERSION == PROTOCOL_VERSION ? "" : " to " + PROTOCOL_VERSION)
+                    + "; upgrade the agent");
+        }
+        return Math.min(agentVersion, PROTOCOL_VERSION);
+    }
+
     private static void writeHello(DataOutputStream out, Hello h) throws IOException {
         out.write(MAGIC);
         out.writeShort(h.protocolVersion());
@@ -153,10 +174,6 @@ public final class FrameCodec {
                     + " is this a Plumb agent?");
         }
         int version = in.getShort() & 0xffff;
-        if (version != PROTOCOL_VERSION) {
-            throw new WireException(ErrorCode.UNSUPPORTED_VERSION, "protocol version " + version
-                    + " is not supported; this gatherer speaks version " + PROTOCOL_VERSION);
-        }
         String token = readString(in, "token");
         UUID session = new UUID(in.getLong(), in.getLong());
         String host = readString(in, "host");
@@ -202,6 +219,10 @@ public final class FrameCodec {
         for (Batch.Free f : b.frees()) {
             out.writeLong(f.allocId());
             out.writeLong(f.atMicros());
+            out.writeInt(f.stackId());
+            out.writeLong(f.size());
+            out.writeLong(f.allocatedAtMicros());
+            out.writeDouble(f.weight());
         }
     }
 
@@ -260,7 +281,21 @@ public final class FrameCodec {
         int freeCount = readCount(in, FREE_BYTES, "free");
         List<Batch.Free> frees = new ArrayList<>(freeCount);
         for (int i = 0; i < freeCount; i++) {
-            frees.add(new Batch.Free(in.getLong(), in.getLong()));
+            Batch.Free f = new Batch.Free(in.getLong(), in.getLong(), in.getInt(), in.getLong(), in.getLong(),
+                    in.getDouble());
+            if (f.allocId() < 0 || f.stackId() < 0 || f.size() < 0) {
+                throw new WireException(ErrorCode.MALFORMED_FRAME, "free of allocation " + f.allocId()
+                        + " has a negative id, stack id or size");
+            }
+            if (!(f.weight() >= 1.0) || Double.isInfinite(f.weight())) {
+                throw new WireException(ErrorCode.MALFORMED_FRAME, "free of allocation " + f.allocId()
+                        + " has weight " + f.weight() + "; it must be the allocation's (>= 1, finite)");
+            }
+            if (f.allocatedAtMicros() > f.atMicros()) {
+                throw new WireException(ErrorCode.MALFORMED_FRAME, "free of allocation " + f.allocId()
+                        + " at " + f.atMicros() + " us precedes the allocation at " + f.allocatedAtMicros() + " us");
+            }
+            frees.add(f);
         }
         return new Batch(seq, stacks, allocs, frees, endedAt);
     }

@@ -25,7 +25,7 @@ class FrameCodecTest {
                         new Batch.StackFrame("leak_request_trace", "leaky", "leaky.c", 42),
                         new Batch.StackFrame("main", "leaky", "", 0)))),
                 List.of(new Batch.Alloc(10, 1, 4096, 100), new Batch.Alloc(11, 1, 16, 101, 32768.5)),
-                List.of(new Batch.Free(11, 102)), 0);
+                List.of(new Batch.Free(11, 102, 1, 16, 101, 32768.5)), 0);
     }
 
     static Frame roundTrip(Frame f) throws Exception {
@@ -69,13 +69,28 @@ class FrameCodecTest {
     }
 
     @Test
-    void wrongVersionIsNamed() {
-        Hello old = new Hello(99, "t", UUID.randomUUID(), "h", "s", "d", 1, "e", 0, Map.of());
-        byte[] bytes = FrameCodec.encode(old);
-        assertThatThrownBy(() -> FrameCodec.decode(ByteBuffer.wrap(bytes, 4, bytes.length - 4)))
+    void anOlderAgentIsRefusedWithWhatToUpgrade() throws Exception {
+        Hello old = new Hello(1, "t", UUID.randomUUID(), "h", "s", "d", 1, "e", 0, Map.of());
+        Hello decoded = (Hello) roundTrip(old);
+        assertThat(decoded.protocolVersion()).isEqualTo(1);
+        assertThatThrownBy(() -> FrameCodec.negotiate(decoded.protocolVersion()))
                 .isInstanceOf(WireException.class)
-                .hasMessageContaining("version 99")
+                .hasMessageContaining("version 1").hasMessageContaining("upgrade the agent")
                 .satisfies(t -> assertThat(((WireException) t).code()).isEqualTo(ErrorCode.UNSUPPORTED_VERSION));
+    }
+
+    @Test
+    void aNewerAgentIsAnsweredWithTheNewestVersionBothSpeak() throws Exception {
+        assertThat(FrameCodec.negotiate(99)).isEqualTo(FrameCodec.PROTOCOL_VERSION);
+        assertThat(FrameCodec.negotiate(FrameCodec.PROTOCOL_VERSION)).isEqualTo(FrameCodec.PROTOCOL_VERSION);
+    }
+
+    @Test
+    void aFreeBeforeItsAllocationIsRejected() {
+        Batch b = new Batch(1, List.of(), List.of(), List.of(new Batch.Free(1, 100, 1, 8, 200, 1)), 0);
+        byte[] bytes = FrameCodec.encode(b);
+        assertThatThrownBy(() -> FrameCodec.decode(ByteBuffer.wrap(bytes, 4, bytes.length - 4)))
+                .isInstanceOf(WireException.class).hasMessageContaining("precedes the allocation");
     }
 
     @Test

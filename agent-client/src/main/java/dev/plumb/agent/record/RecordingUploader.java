@@ -5,6 +5,7 @@ import dev.plumb.agent.ship.GathererClient;
 import dev.plumb.wire.Batch;
 import dev.plumb.wire.Frame;
 import dev.plumb.wire.FrameReader;
+import dev.plumb.wire.FrameCodec;
 import dev.plumb.wire.Hello;
 import dev.plumb.wire.WireException;
 import java.io.BufferedInputStream;
@@ -60,6 +61,13 @@ public final class RecordingUploader {
                     break;
                 }
                 if (frame == null) {
+                    break;
+                }
+                if (frame instanceof Hello hello && hello.protocolVersion() < FrameCodec.OLDEST_SUPPORTED_VERSION) {
+                    // its batches have the old layout: refuse by name instead of calling them damaged
+                    damage = "recorded with protocol version " + hello.protocolVersion() + " (an older plumb), at byte "
+                            + at + "; this plumb reads version " + FrameCodec.OLDEST_SUPPORTED_VERSION
+                            + " and newer. Upload it with the plumb that recorded it";
                     break;
                 }
                 if (frame instanceof Hello hello) {

@@ -56,6 +56,12 @@ public final class GathererClient implements AutoCloseable {
             out.flush();
             Frame reply = read(in, address);
             if (reply instanceof Welcome welcome) {
+                if (welcome.protocolVersion() < FrameCodec.OLDEST_SUPPORTED_VERSION
+                        || welcome.protocolVersion() > FrameCodec.PROTOCOL_VERSION) {
+                    throw new GathererRejectedException(dev.plumb.wire.ErrorCode.UNSUPPORTED_VERSION,
+                            "the gatherer at " + address + " answered with protocol version " + welcome.protocolVersion()
+                                    + ", which this agent does not speak; upgrade the gatherer");
+                }
                 socket.setSoTimeout(0); // the ack reader waits as long as batches are in flight
                 return new GathererClient(socket, welcome.lastCommittedSeq(), out, in, address);
             }

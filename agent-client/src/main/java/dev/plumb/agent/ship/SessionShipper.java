@@ -51,7 +51,7 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     private final Map<Integer, Integer> wireStackOfNative = new HashMap<>();
     private final Map<List<Batch.StackFrame>, Integer> wireStackOfFrames = new HashMap<>();
     private final List<Batch.StackDef> stackDefs = new ArrayList<>();
-    private final Map<Long, Long> liveAllocIdByAddress = new HashMap<>();
+    private final Map<Long, Batch.Alloc> liveAllocByAddress = new HashMap<>();
     private final ShipperStats stats = new ShipperStats();
     private final ArrayDeque<Batch> unacked = new ArrayDeque<>();
     private final Set<Integer> definedOnConnection = new HashSet<>();
@@ -154,9 +154,9 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     public void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId, double weight) {
         lock.lock();
         try {
-            long allocId = nextAllocId++;
-            liveAllocIdByAddress.put(address, allocId);
-            pendingAllocs.add(new Batch.Alloc(allocId, wireStack(nativeStackId), size, atMicros, weight));
+            Batch.Alloc alloc = new Batch.Alloc(nextAllocId++, wireStack(nativeStackId), size, atMicros, weight);
+            liveAllocByAddress.put(address, alloc);
+            pendingAllocs.add(alloc);
             stats.allocations++;
             stats.bytesAllocated += size;
             afterEvent(atMicros);
@@ -169,11 +169,11 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     public void onFree(long atMicros, long address) {
         lock.lock();
         try {
-            Long allocId = liveAllocIdByAddress.remove(address);
-            if (allocId == null) {
+            Batch.Alloc alloc = liveAllocByAddress.remove(address);
+            if (alloc == null) {
                 return; // allocated before capture started, or by the capture library itself
             }
-            pendingFrees.add(new Batch.Free(allocId, atMicros));
+            pendingFrees.add(Batch.Free.of(alloc, atMicros));
             stats.frees++;
             afterEvent(atMicros);
         } finally {
@@ -247,7 +247,7 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
             return;
         }
         ended = true;
-        stats.liveAtEnd = liveAllocIdByAddress.size();
+        stats.liveAtEnd = liveAllocByAddress.size();
         cut(Math.max(1, atMicros));
         drain();
     }
@@ -354,6 +354,13 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
         for (Batch.Alloc a : b.allocs()) {
             if (definedOnConnection.add(a.stackId())) {
                 defs.add(stackDefs.get(a.stackId() - 1));
+            }
+        }
+        // A free names its allocation's stack too, and on a fresh connection that stack may
+        // only have been defined in a batch the gatherer already has.
+        for (Batch.Free f : b.frees()) {
+            if (definedOnConnection.add(f.stackId())) {
+                defs.add(stackDefs.get(f.stackId() - 1));
             }
         }
         return defs.isEmpty() ? b : new Batch(b.seq(), defs, b.allocs(), b.frees(), b.endedAtMicros());

@@ -4,6 +4,6 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Configuration;
 
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(GathererProperties.class)
+@EnableConfigurationProperties({GathererProperties.class, StorageProperties.class})
 public class GathererConfiguration {
 }

@@ -1,6 +1,9 @@
 package dev.plumb.gatherer.ingest;
 
 import dev.plumb.gatherer.store.IngestStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
 import dev.plumb.wire.ErrorCode;
 import dev.plumb.wire.ErrorFrame;
 import dev.plumb.wire.Frame;
@@ -27,11 +30,14 @@ import reactor.netty.NettyOutbound;
 import reactor.netty.tcp.TcpServer;
 
 /**
- * TCP ingest. Each connection's frames are handled strictly one after another on a bounded
- * pool of blocking JDBC writers; while a frame is being stored no more is read from that
- * socket (Reactor's demand turns off auto-read), so a slow database slows agents down
- * instead of filling the gatherer's memory. A bad frame gets an ERROR frame and closes that
- * connection only.
+ * TCP ingest. Each connection's frames are handled strictly one after another: a frame is
+ * decoded and its stacks resolved on a small pool of blocking threads, then its rows join the
+ * shared {@link BatchWriter}'s bounded queue, and the next frame of that socket is not read
+ * before the ACK is sent (Reactor's demand turns off auto-read). A slow database therefore
+ * fills the queue, then blocks the decoders, then stops the sockets: agents slow down instead
+ * of the gatherer's memory filling up. A bad frame gets an ERROR frame and closes that
+ * connection only. Stopping is graceful: batches already received are committed and
+ * acknowledged before the connections close.
  */
 @Component
 public class GathererServer implements SmartLifecycle {
@@ -40,16 +46,22 @@ public class GathererServer implements SmartLifecycle {
     private final GathererProperties properties;
     private final IngestStore store;
     private final TokenCheck tokens;
+    private final MeterRegistry registry;
     private final AtomicInteger connected = new AtomicInteger();
+    private final AtomicInteger framesInFlight = new AtomicInteger();
     private final java.util.Set<Connection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private ExecutorService writers;
-    private Scheduler writerScheduler;
+    private IngestMetrics metrics;
+    private BatchWriter writer;
+    private ExecutorService decoders;
+    private Scheduler decoderScheduler;
+    private volatile boolean draining;
     private volatile DisposableServer server;
 
-    public GathererServer(GathererProperties properties, IngestStore store) {
+    public GathererServer(GathererProperties properties, IngestStore store, ObjectProvider<MeterRegistry> registry) {
         this.properties = properties;
         this.store = store;
         this.tokens = new TokenCheck(properties.tokens());
+        this.registry = registry.getIfAvailable(SimpleMeterRegistry::new);
     }
 
     @Override
@@ -57,12 +69,16 @@ public class GathererServer implements SmartLifecycle {
         if (!tokens.required()) {
             log.warn("no agent token configured (plumb.gatherer.tokens / --token): any agent may connect");
         }
-        writers = Executors.newFixedThreadPool(properties.writerThreads(), r -> {
-            Thread t = new Thread(r, "plumb-ingest-writer");
+        draining = false;
+        metrics = new IngestMetrics(registry, connected::get, () -> writer == null ? 0 : writer.queued());
+        writer = new BatchWriter(store, metrics, properties.writerThreads(), properties.queueCapacity(),
+                properties.maxGroupEvents());
+        decoders = Executors.newFixedThreadPool(properties.decoderThreads(), r -> {
+            Thread t = new Thread(r, "plumb-ingest-decoder");
             t.setDaemon(true);
             return t;
         });
-        writerScheduler = Schedulers.fromExecutorService(writers);
+        decoderScheduler = Schedulers.fromExecutorService(decoders);
         server = TcpServer.create()
                 .host(properties.host())
                 .port(properties.port())
@@ -86,26 +102,45 @@ public class GathererServer implements SmartLifecycle {
         String[] remoteHolder = {"?"};
         in.withConnection(c -> remoteHolder[0] = String.valueOf(c.channel().remoteAddress()));
         String remote = remoteHolder[0];
-        AgentConnection agent = new AgentConnection(store, tokens, remote);
+        AgentConnection agent = new AgentConnection(store, writer, tokens, remote);
         Flux<byte[]> replies = in.receive().asByteArray()
-                .concatMap(body -> Mono.fromCallable(() -> agent.handle(body)).subscribeOn(writerScheduler), 1)
+                .concatMap(body -> reply(agent, body), 1)
                 .onErrorResume(e -> Mono.just(toErrorFrame(e, remote)))
                 .takeUntil(frame -> frame instanceof ErrorFrame)
                 .map(FrameCodec::encode);
         return out.sendByteArray(replies).then();
     }
 
-    private static Frame toErrorFrame(Throwable e, String remote) {
-        if (e instanceof WireException w) {
+    private Mono<Frame> reply(AgentConnection agent, byte[] body) {
+        long receivedNanos = System.nanoTime();
+        framesInFlight.incrementAndGet();
+        return Mono.fromCallable(() -> {
+                    if (draining) {
+                        throw new WireException(ErrorCode.INTERNAL,
+                                "the gatherer is shutting down; reconnect and resend (nothing was stored)");
+                    }
+                    return agent.handle(body, receivedNanos);
+                })
+                .subscribeOn(decoderScheduler)
+                .flatMap(Mono::fromFuture)
+                .doFinally(signal -> framesInFlight.decrementAndGet());
+    }
+
+    private Frame toErrorFrame(Throwable e, String remote) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        ErrorFrame frame;
+        if (cause instanceof WireException w) {
             log.info("rejected frame from {}: {}", remote, w.getMessage());
-            return w.toFrame();
-        }
-        if (e instanceof TooLongFrameException || e.getCause() instanceof TooLongFrameException) {
-            return new ErrorFrame(ErrorCode.FRAME_TOO_LARGE, "frame exceeds the limit of "
+            frame = w.toFrame();
+        } else if (cause instanceof TooLongFrameException || cause.getCause() instanceof TooLongFrameException) {
+            frame = new ErrorFrame(ErrorCode.FRAME_TOO_LARGE, "frame exceeds the limit of "
                     + FrameCodec.MAX_FRAME_BYTES + " bytes");
+        } else {
+            log.warn("connection from {} failed", remote, cause);
+            frame = new ErrorFrame(ErrorCode.INTERNAL, "internal gatherer error: " + cause.getClass().getSimpleName());
         }
-        log.warn("connection from {} failed", remote, e);
-        return new ErrorFrame(ErrorCode.INTERNAL, "internal gatherer error: " + e.getClass().getSimpleName());
+        metrics.rejected(frame.code());
+        return frame;
     }
 
     /** The bound port (useful when configured as 0). */
@@ -124,18 +159,33 @@ public class GathererServer implements SmartLifecycle {
     @Override
     public void stop() {
         DisposableServer s = server;
-        if (s != null) {
-            // Stop accepting, then cut the agents off: a batch being stored still commits (or
-            // rolls back) on its writer thread, and an agent that misses its ACK resends the
-            // batch to the next gatherer, which recognises it by sequence number.
-            s.dispose();
-            connections.forEach(Connection::dispose);
-            s.onDispose().block(Duration.ofSeconds(10));
-            server = null;
+        if (s == null) {
+            return;
         }
-        if (writers != null) {
-            writers.shutdown();
+        // Graceful: stop accepting and taking new frames, commit and acknowledge what was
+        // received, then close. An agent whose batch is refused or whose ACK never comes
+        // resends it to the next gatherer, which recognises it by sequence number.
+        draining = true;
+        s.dispose();
+        try {
+            Duration timeout = properties.shutdownTimeout();
+            boolean drained = writer.drainAndStop(timeout);
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (framesInFlight.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // replies are being written by the event loops
+            }
+            log.info("gatherer stopped: {}", drained ? "every batch received was stored and acknowledged"
+                    : "some batches were not stored within " + timeout + "; their agents will resend them");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        for (Connection c : connections) {
+            c.channel().writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }
+        s.onDispose().block(Duration.ofSeconds(10));
+        server = null;
+        decoders.shutdown();
     }
 
     @Override

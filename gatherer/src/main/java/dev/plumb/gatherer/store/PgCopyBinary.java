@@ -6,9 +6,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * Builds a PostgreSQL {@code COPY ... FROM STDIN (FORMAT binary)} stream of int8 and float8
+ * Builds a PostgreSQL {@code COPY ... FROM STDIN (FORMAT binary)} stream of int4, int8 and float8
  * columns. pgjdbc's CopyManager moves bytes but has no row encoder, and all our copied columns
- * are 8-byte numbers, so the format (signature, flags, per row: field count, then length +
+ * are fixed-size numbers, so the format (signature, flags, per row: field count, then length +
  * value) is written here directly instead of through text COPY, which would parse every number.
  */
 final class PgCopyBinary {
@@ -49,6 +49,17 @@ final class PgCopyBinary {
         try {
             out.writeInt(8);
             out.writeLong(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    PgCopyBinary int4(int value) {
+        field();
+        try {
+            out.writeInt(4);
+            out.writeInt(value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

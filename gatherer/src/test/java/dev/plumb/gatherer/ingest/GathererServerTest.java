@@ -67,7 +67,7 @@ class GathererServerTest {
         List<Batch.StackDef> stacks = defineStack ? List.of(new Batch.StackDef(1, List.of(
                 new Batch.StackFrame("leaky_fn", "svc", "svc.c", 10),
                 new Batch.StackFrame("main", "svc", "svc.c", 20)))) : List.of();
-        return new Batch(seq, stacks, a, List.of(new Batch.Free(firstAllocId, 2_000_000L)), 0);
+        return new Batch(seq, stacks, a, List.of(Batch.Free.of(a.get(0), 2_000_000L)), 0);
     }
 
     /** A test agent speaking the protocol over a plain socket. */
@@ -117,7 +117,7 @@ class GathererServerTest {
     void storesBatchesAcksThemAndIgnoresRetries() throws Exception {
         UUID session = UUID.randomUUID();
         try (RawAgent agent = new RawAgent()) {
-            assertThat(agent.send(hello(session, TOKEN))).isEqualTo(new Welcome(1, 0));
+            assertThat(agent.send(hello(session, TOKEN))).isEqualTo(new Welcome(FrameCodec.PROTOCOL_VERSION, 0));
             assertThat(agent.send(batch(1, 1, 3, true))).isEqualTo(new Ack(1));
             assertThat(agent.send(batch(2, 10, 2, false))).isEqualTo(new Ack(2));
         }
@@ -126,7 +126,7 @@ class GathererServerTest {
 
         // A reconnect resumes: the gatherer says what it has, and a resent batch is acked, not stored twice.
         try (RawAgent agent = new RawAgent()) {
-            assertThat(agent.send(hello(session, TOKEN))).isEqualTo(new Welcome(1, 2));
+            assertThat(agent.send(hello(session, TOKEN))).isEqualTo(new Welcome(FrameCodec.PROTOCOL_VERSION, 2));
             assertThat(agent.send(batch(2, 10, 2, true))).isEqualTo(new Ack(2));
         }
         assertThat(count("SELECT count(*) FROM allocations WHERE " + sessionFilter(session))).isEqualTo(5);
@@ -230,7 +230,7 @@ class GathererServerTest {
 
     @Test
     void manyConcurrentAgentsLoseNothing() throws Exception {
-        int agents = 64;
+        int agents = 300;
         int batches = 5;
         int perBatch = 50;
         String service = "many-" + UUID.randomUUID();
@@ -239,7 +239,7 @@ class GathererServerTest {
         for (int i = 0; i < agents; i++) {
             done.add(pool.submit(() -> {
                 try (RawAgent agent = new RawAgent()) {
-                    Hello h = new Hello(1, TOKEN, UUID.randomUUID(), "h", service, "v", 1, "x", 1, Map.of());
+                    Hello h = new Hello(FrameCodec.PROTOCOL_VERSION, TOKEN, UUID.randomUUID(), "h", service, "v", 1, "x", 1, Map.of());
                     assertThat(agent.send(h)).isInstanceOf(Welcome.class);
                     for (int b = 1; b <= batches; b++) {
                         assertThat(agent.send(batch(b, (b - 1L) * perBatch + 1, perBatch, b == 1))).isEqualTo(new Ack(b));
@@ -254,5 +254,13 @@ class GathererServerTest {
         pool.shutdown();
         assertThat(count("SELECT count(*) FROM allocations a JOIN sessions s ON s.id = a.session_id WHERE s.service = '"
                 + service + "'")).isEqualTo((long) agents * batches * perBatch);
+        // the rollup kept at ingest agrees with the raw rows: every allocation counted once,
+        // one free per batch, released at the second of its allocation
+        assertThat(count("SELECT sum(u.allocs)::bigint FROM stack_usage u JOIN sessions s ON s.id = u.session_id"
+                + " WHERE s.service = '" + service + "'")).isEqualTo((long) agents * batches * perBatch);
+        assertThat(count("SELECT sum(u.frees)::bigint FROM stack_usage u JOIN sessions s ON s.id = u.session_id"
+                + " WHERE s.service = '" + service + "'")).isEqualTo((long) agents * batches);
+        assertThat(count("SELECT sum(u.released_bytes)::bigint FROM stack_usage u JOIN sessions s ON s.id = u.session_id"
+                + " WHERE s.service = '" + service + "' AND u.second = 1")).isEqualTo((long) agents * batches * 100);
     }
 }

@@ -27,7 +27,7 @@ class ImportedSessionStoreTest {
     static void start() throws Exception {
         db = EmbeddedDatabase.start(null);
         Flyway.configure().dataSource(db.dataSource()).load().migrate();
-        store = new IngestStore(db.dataSource());
+        store = new IngestStore(db.dataSource(), new Partitions(db.dataSource()));
     }
 
     @AfterAll
@@ -41,7 +41,7 @@ class ImportedSessionStoreTest {
                 new Batch.StackFrame("main", "app", "app.c", 9))));
         List<Batch.Alloc> allocs = List.of(new Batch.Alloc(1, 1, 64, 1_000_000L),
                 new Batch.Alloc(2, stackIdOfSecondAlloc, 32, 1_000_500L));
-        return new Batch(1, stacks, allocs, List.of(new Batch.Free(1, 1_000_900L)), 2_000_000L);
+        return new Batch(1, stacks, allocs, List.of(Batch.Free.of(allocs.get(0), 1_000_900L)), 2_000_000L);
     }
 
     @Test

@@ -216,7 +216,8 @@ final class HeaptrackReader {
         if (live == null || live.isEmpty()) {
             throw corrupt("free of allocation info 0x" + Integer.toHexString(info) + ", which has no live allocation");
         }
-        frees.add(new Batch.Free(live.pop(), nowMs * 1000));
+        long allocId = live.pop();
+        frees.add(Batch.Free.of(allocs.get((int) (allocId - 1)), nowMs * 1000));
         heapBytes -= infos.get(info)[0];
     }
 
@@ -234,7 +235,7 @@ final class HeaptrackReader {
         long endUs = Recordings.anchorMicros(request);
         long startUs = endUs - durationUs;
         allocs.replaceAll(a -> new Batch.Alloc(a.allocId(), a.stackId(), a.size(), startUs + a.atMicros()));
-        frees.replaceAll(fr -> new Batch.Free(fr.allocId(), startUs + fr.atMicros()));
+        frees.replaceAll(fr -> fr.at(startUs + fr.atMicros(), startUs + fr.allocatedAtMicros()));
         Batch content = new Batch(1, stacks(), allocs, frees, endUs);
 
         Map<String, String> labels = new LinkedHashMap<>();

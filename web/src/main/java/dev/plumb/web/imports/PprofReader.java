@@ -364,9 +364,10 @@ final class PprofReader {
                 return;
             }
             long allocId = allocs.size() + 1L;
-            allocs.add(new Batch.Alloc(allocId, stackId, size, atMicros, weight));
+            Batch.Alloc alloc = new Batch.Alloc(allocId, stackId, size, atMicros, weight);
+            allocs.add(alloc);
             if (freed) {
-                frees.add(new Batch.Free(allocId, atMicros));
+                frees.add(Batch.Free.of(alloc, atMicros));
             }
         }
     }
