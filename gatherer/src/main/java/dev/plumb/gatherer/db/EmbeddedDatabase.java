@@ -25,6 +25,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * across restarts; without one it lives in a temporary directory removed on close.
      */
     public static EmbeddedDatabase start(Path dataDirectory) throws IOException {
+        return start(dataDirectory, 0);
+    }
+
+    /** As {@link #start(Path)}, on {@code port} (0: a free one) — a restart on the same port. */
+    public static EmbeddedDatabase start(Path dataDirectory, int port) throws IOException {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setPGStartupWait(Duration.ofSeconds(60))
                 .setServerConfig("max_connections", "300")
@@ -32,6 +37,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
         if (dataDirectory != null) {
             Files.createDirectories(dataDirectory);
             builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
+        }
+        if (port > 0) {
+            builder.setPort(port);
         }
         return new EmbeddedDatabase(builder.start());
     }

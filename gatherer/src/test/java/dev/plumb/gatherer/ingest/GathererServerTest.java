@@ -70,42 +70,6 @@ class GathererServerTest {
         return new Batch(seq, stacks, a, List.of(Batch.Free.of(a.get(0), 2_000_000L)), 0);
     }
 
-    /** A test agent speaking the protocol over a plain socket. */
-    static final class RawAgent implements AutoCloseable {
-        final Socket socket;
-        final DataOutputStream out;
-        final FrameReader in;
-
-        RawAgent() throws IOException {
-            socket = new Socket("localhost", port);
-            socket.setSoTimeout(30_000);
-            out = new DataOutputStream(socket.getOutputStream());
-            in = new FrameReader(socket.getInputStream());
-        }
-
-        Frame send(Frame f) throws Exception {
-            out.write(FrameCodec.encode(f));
-            out.flush();
-            return in.read();
-        }
-
-        Frame sendRaw(byte[] bytes) throws Exception {
-            out.write(bytes);
-            out.flush();
-            return in.read();
-        }
-
-        /** After an ERROR the gatherer closes the socket: the next read sees the end of stream. */
-        boolean closedByPeer() throws Exception {
-            return in.read() == null;
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
-    }
-
     static long count(String sql) throws Exception {
         try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
@@ -116,7 +80,7 @@ class GathererServerTest {
     @Test
     void storesBatchesAcksThemAndIgnoresRetries() throws Exception {
         UUID session = UUID.randomUUID();
-        try (RawAgent agent = new RawAgent()) {
+        try (TestAgent agent = new TestAgent(port)) {
             assertThat(agent.send(hello(session, TOKEN))).isEqualTo(new Welcome(FrameCodec.PROTOCOL_VERSION, 0));
             assertThat(agent.send(batch(1, 1, 3, true))).isEqualTo(new Ack(1));
             assertThat(agent.send(batch(2, 10, 2, false))).isEqualTo(new Ack(2));
@@ -125,7 +89,7 @@ class GathererServerTest {
         assertThat(count("SELECT count(*) FROM frees WHERE " + sessionFilter(session))).isEqualTo(2);
 
         // A reconnect resumes: the gatherer says what it has, and a resent batch is acked, not stored twice.
-        try (RawAgent agent = new RawAgent()) {
+        try (TestAgent agent = new TestAgent(port)) {
             assertThat(agent.send(hello(session, TOKEN))).isEqualTo(new Welcome(FrameCodec.PROTOCOL_VERSION, 2));
             assertThat(agent.send(batch(2, 10, 2, true))).isEqualTo(new Ack(2));
         }
@@ -138,7 +102,7 @@ class GathererServerTest {
         UUID session = UUID.randomUUID();
         Batch weighted = new Batch(1, batch(1, 1, 1, true).stacks(),
                 List.of(new Batch.Alloc(1, 1, 64, 5, 8192.25)), List.of(), 0);
-        try (RawAgent agent = new RawAgent()) {
+        try (TestAgent agent = new TestAgent(port)) {
             agent.send(hello(session, TOKEN));
             assertThat(agent.send(weighted)).isEqualTo(new Ack(1));
         }
@@ -148,7 +112,7 @@ class GathererServerTest {
     @Test
     void sameFramesInTwoSessionsAreOneStack() throws Exception {
         for (int i = 0; i < 2; i++) {
-            try (RawAgent agent = new RawAgent()) {
+            try (TestAgent agent = new TestAgent(port)) {
                 agent.send(hello(UUID.randomUUID(), TOKEN));
                 assertThat(agent.send(batch(1, 1, 1, true))).isEqualTo(new Ack(1));
             }
@@ -159,7 +123,7 @@ class GathererServerTest {
     @Test
     void wrongTokenIsRefusedAndNothingIsStored() throws Exception {
         UUID session = UUID.randomUUID();
-        try (RawAgent agent = new RawAgent()) {
+        try (TestAgent agent = new TestAgent(port)) {
             Frame reply = agent.send(hello(session, "guess"));
             assertThat(reply).isInstanceOf(ErrorFrame.class);
             assertThat(((ErrorFrame) reply).code()).isEqualTo(ErrorCode.UNAUTHORIZED);
@@ -170,7 +134,7 @@ class GathererServerTest {
 
     @Test
     void aRotatedOutTokenFromTheListStillWorks() throws Exception {
-        try (RawAgent agent = new RawAgent()) {
+        try (TestAgent agent = new TestAgent(port)) {
             assertThat(agent.send(hello(UUID.randomUUID(), "old-token"))).isInstanceOf(Welcome.class);
         }
     }
@@ -178,7 +142,7 @@ class GathererServerTest {
     @Test
     void batchOutOfSequenceIsAProtocolViolationAndStoresNothing() throws Exception {
         UUID session = UUID.randomUUID();
-        try (RawAgent agent = new RawAgent()) {
+        try (TestAgent agent = new TestAgent(port)) {
             agent.send(hello(session, TOKEN));
             Frame reply = agent.send(batch(3, 1, 2, true));
             assertThat(reply).isInstanceOf(ErrorFrame.class);
@@ -191,7 +155,7 @@ class GathererServerTest {
     @Test
     void undefinedStackIsRejectedWithoutPartialWrites() throws Exception {
         UUID session = UUID.randomUUID();
-        try (RawAgent agent = new RawAgent()) {
+        try (TestAgent agent = new TestAgent(port)) {
             agent.send(hello(session, TOKEN));
             Frame reply = agent.send(batch(1, 1, 2, false));
             assertThat(((ErrorFrame) reply).message()).contains("references stack 1");
@@ -202,7 +166,7 @@ class GathererServerTest {
 
     @Test
     void garbageGetsAnErrorFrameAndOnlyThatConnectionCloses() throws Exception {
-        try (RawAgent good = new RawAgent(); RawAgent bad = new RawAgent()) {
+        try (TestAgent good = new TestAgent(port); TestAgent bad = new TestAgent(port)) {
             good.send(hello(UUID.randomUUID(), TOKEN));
             Frame reply = bad.sendRaw(new byte[] {0, 0, 0, 3, 99, 1, 2});
             assertThat(((ErrorFrame) reply).code()).isEqualTo(ErrorCode.MALFORMED_FRAME);
@@ -214,7 +178,7 @@ class GathererServerTest {
 
     @Test
     void oversizedFrameIsRefusedBeforeItIsBuffered() throws Exception {
-        try (RawAgent agent = new RawAgent()) {
+        try (TestAgent agent = new TestAgent(port)) {
             Frame reply = agent.sendRaw(new byte[] {0x7f, 0, 0, 0, 3});
             assertThat(((ErrorFrame) reply).code()).isEqualTo(ErrorCode.FRAME_TOO_LARGE);
         }
@@ -222,7 +186,7 @@ class GathererServerTest {
 
     @Test
     void batchBeforeHelloIsRefused() throws Exception {
-        try (RawAgent agent = new RawAgent()) {
+        try (TestAgent agent = new TestAgent(port)) {
             Frame reply = agent.send(batch(1, 1, 1, true));
             assertThat(((ErrorFrame) reply).message()).contains("first frame must be HELLO");
         }
@@ -238,7 +202,7 @@ class GathererServerTest {
         List<Future<?>> done = new ArrayList<>();
         for (int i = 0; i < agents; i++) {
             done.add(pool.submit(() -> {
-                try (RawAgent agent = new RawAgent()) {
+                try (TestAgent agent = new TestAgent(port)) {
                     Hello h = new Hello(FrameCodec.PROTOCOL_VERSION, TOKEN, UUID.randomUUID(), "h", service, "v", 1, "x", 1, Map.of());
                     assertThat(agent.send(h)).isInstanceOf(Welcome.class);
                     for (int b = 1; b <= batches; b++) {
