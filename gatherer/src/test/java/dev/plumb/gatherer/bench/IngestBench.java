@@ -58,9 +58,13 @@ public final class IngestBench {
                 warmUp(port);
                 double copyBefore = rawCopyRowsPerSecond(ds, events / 2);
                 String service = "bench-" + UUID.randomUUID();
+                double jvmCpu0 = jvmCpuSeconds();
+                double pgCpu0 = postgresCpuSeconds(db.port());
                 long start = System.nanoTime();
                 runAgents(port, service, agents, perAgent, perBatch);
                 double seconds = (System.nanoTime() - start) / 1e9;
+                double jvmCpu = jvmCpuSeconds() - jvmCpu0;
+                double pgCpu = postgresCpuSeconds(db.port()) - pgCpu0;
                 long stored = count(ds, "SELECT (SELECT count(*) FROM allocations a JOIN sessions s ON s.id = a.session_id"
                         + " WHERE s.service = '" + service + "') + (SELECT count(*) FROM frees f JOIN sessions s"
                         + " ON s.id = f.session_id WHERE s.service = '" + service + "')");
@@ -69,6 +73,8 @@ public final class IngestBench {
                 double copyRate = (copyBefore + copyAfter) / 2;
                 System.out.printf("ingest: %,d rows in %.2f s = %,.0f rows/s (%d agents, rollup kept at ingest)%n",
                         stored, seconds, ingestRate, agents);
+                System.out.printf("cpu during ingest: postgres %.1f s, JVM (gatherer + the simulated agents) %.1f s%n",
+                        pgCpu, jvmCpu);
                 System.out.printf("raw COPY: %,.0f rows/s before, %,.0f rows/s after (mean %,.0f)%n",
                         copyBefore, copyAfter, copyRate);
                 System.out.printf("ingest_vs_copy=%.2f agents=%d lost=%d%n", ingestRate / copyRate, agents, events - stored);
@@ -197,6 +203,46 @@ public final class IngestBench {
             long start = System.nanoTime();
             long rows = RawCopy.copy(c, day, sessionId, (int) rowsPerTable, 100_000);
             return rows / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static double jvmCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+    }
+
+    /**
+     * User + system time of the embedded PostgreSQL (its postmaster, found by its port on the
+     * command line, and the postmaster's children), from /proc.
+     */
+    private static double postgresCpuSeconds(int pgPort) {
+        List<ProcessHandle> processes = new ArrayList<>();
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains("postgres") && c.contains(" " + pgPort)).orElse(false)
+                        || cmdline(p.pid()).contains("-p\0" + pgPort))
+                .forEach(postmaster -> {
+                    processes.add(postmaster);
+                    postmaster.descendants().forEach(processes::add);
+                });
+        double ticks = 0;
+        for (ProcessHandle p : processes) {
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", p.pid() + "", "stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+            } catch (java.io.IOException | RuntimeException gone) {
+                // a backend that exited meanwhile
+            }
+        }
+        return ticks / 100.0; // USER_HZ
+    }
+
+    private static String cmdline(long pid) {
+        try {
+            return new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc", pid + "", "cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException | RuntimeException e) {
+            return "";
         }
     }
 
