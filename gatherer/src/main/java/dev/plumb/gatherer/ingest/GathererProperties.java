@@ -11,13 +11,36 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param port          TCP port agents connect to (0 picks a free one)
  * @param tokens        accepted agent tokens; empty accepts any agent (a warning is logged)
  * @param writerThreads blocking JDBC writers; the read side waits when they are all busy
+ * @param tls           certificate and key (PEM files): when both are set, the port only speaks TLS
  */
 @ConfigurationProperties("plumb.gatherer")
 public record GathererProperties(String host, @DefaultValue("7070") int port, List<String> tokens,
-                                 @DefaultValue("4") int writerThreads) {
+                                 @DefaultValue("4") int writerThreads, Tls tls) {
     public GathererProperties {
         host = host == null || host.isBlank() ? "0.0.0.0" : host;
         tokens = tokens == null ? List.of() : tokens.stream().filter(t -> !t.isBlank()).toList();
         writerThreads = writerThreads <= 0 ? 4 : writerThreads;
+        tls = tls == null ? new Tls(null, null) : tls;
+    }
+
+    /**
+     * The agents' port over TLS.
+     *
+     * @param certificate PEM certificate chain the gatherer presents (server certificate first)
+     * @param privateKey  PEM private key of that certificate (PKCS#8, unencrypted)
+     */
+    public record Tls(String certificate, String privateKey) {
+        public Tls {
+            certificate = certificate == null || certificate.isBlank() ? null : certificate;
+            privateKey = privateKey == null || privateKey.isBlank() ? null : privateKey;
+            if ((certificate == null) != (privateKey == null)) {
+                throw new IllegalArgumentException("plumb.gatherer.tls needs both certificate and private-key (PEM files),"
+                        + " or neither; got only " + (certificate != null ? "certificate" : "private-key"));
+            }
+        }
+
+        public boolean enabled() {
+            return certificate != null;
+        }
     }
 }
