@@ -2,25 +2,17 @@ package dev.plumb.agent.ship;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.util.Collection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * How an agent talks TLS to a gatherer: whom it trusts (the JVM's trust store, or the PEM
@@ -49,30 +41,7 @@ public final class GathererTls {
 
     /** Trusts exactly the certificates in a PEM file (a CA, or the gatherer's self-signed certificate). */
     public static GathererTls trusting(Path pemFile) throws IOException {
-        Collection<? extends Certificate> certificates;
-        try (InputStream in = Files.newInputStream(pemFile)) {
-            certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
-        } catch (CertificateException e) {
-            throw new IOException(pemFile + " is not a PEM certificate file: " + e.getMessage(), e);
-        }
-        if (certificates.isEmpty()) {
-            throw new IOException(pemFile + " holds no certificate (expected -----BEGIN CERTIFICATE-----)");
-        }
-        try {
-            KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
-            trusted.load(null, null);
-            int i = 0;
-            for (Certificate c : certificates) {
-                trusted.setCertificateEntry("ca-" + i++, c);
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trusted);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return new GathererTls(context, pemFile);
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot trust the certificates in " + pemFile + ": " + e.getMessage(), e);
-        }
+        return new GathererTls(PemTrust.sslContext(pemFile), pemFile);
     }
 
     /** The `plumb upload` flags that connect the same way, e.g. {@code --tls --tls-ca /etc/plumb/ca.pem}. */
