@@ -51,16 +51,26 @@ public final class ServerCommand implements Callable<Integer> {
         ServerOptions options = server.toOptions(spec, springArguments());
         RunningServer running = RunningServer.start(options);
         var out = spec.commandLine().getOut();
-        out.println("plumb: web UI      " + running.webUrl() + "/");
-        out.println("plumb: gatherer    localhost:" + running.gathererPort() + (gathererTls.enabled() ? ", TLS only" : "")
-                + "  (agents: plumb run --gatherer HOST:" + running.gathererPort()
-                + (gathererTls.enabled() ? " --tls" : "") + " -- CMD)");
-        out.println("plumb: database    " + (options.dbUrl() == null
-                ? "embedded PostgreSQL in " + options.dataDir().resolve("postgres") : CliChecks.redacted(options.dbUrl())));
+        printStarted(out, running, options);
         out.println("plumb: Ctrl-C to stop");
         out.flush();
         running.awaitShutdown();
         return 0;
+    }
+
+    /** Where to find what was started; no secret (a password in a JDBC URL is masked). */
+    static void printStarted(java.io.PrintWriter out, RunningServer running, ServerOptions options) {
+        var env = running.context().getEnvironment();
+        boolean tls = env.getProperty("plumb.gatherer.tls.certificate") != null;
+        String user = env.getProperty("plumb.web.auth.username");
+        out.println("plumb: web UI      " + running.webUrl() + "/");
+        out.println("plumb: login       " + (user == null || user.isBlank()
+                ? "none: anyone who can reach the web port can read every profile (set plumb.web.auth.*)"
+                : "HTTP basic, user " + user));
+        out.println("plumb: gatherer    localhost:" + running.gathererPort() + (tls ? ", TLS only" : "")
+                + "  (agents: plumb run --gatherer HOST:" + running.gathererPort() + (tls ? " --tls" : "") + " -- CMD)");
+        out.println("plumb: database    " + (options.dbUrl() == null
+                ? "embedded PostgreSQL in " + options.dataDir().resolve("postgres") : CliChecks.redacted(options.dbUrl())));
     }
 
     /** Options shared by `server` and `demo`. */
