@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "hash-password", mixinStandardHelpOptions = true,
         description = {"Print a bcrypt hash of a password for plumb.web.auth.password (PLUMB_WEB_AUTH_PASSWORD).",
                 "Asks for the password twice on a terminal; otherwise reads it from the first line of standard input."},
-        footer = {"", "Example:  PLUMB_WEB_AUTH_USERNAME=admin PLUMB_WEB_AUTH_PASSWORD=\"$(plumb hash-password)\" plumb server"})
+        footer = {"", "Example:  plumb hash-password        (then: PLUMB_WEB_AUTH_USERNAME=admin PLUMB_WEB_AUTH_PASSWORD='{bcrypt}…' plumb server)",
+                "          printf '%%s\\n' \"$PW\" | plumb hash-password"})
 public final class HashPasswordCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -2,6 +2,9 @@ package dev.plumb.web.browser;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.plumb.web.cli.RunningServer;
+import dev.plumb.web.cli.ServerOptions;
+import dev.plumb.web.cli.ServerRole;
 import dev.plumb.web.support.SyntheticSession;
 import dev.plumb.web.support.TestDatabase;
 import dev.plumb.webtest.TestWebApp;
@@ -264,5 +267,30 @@ class BrowserTest {
         fresh.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("a[href='/sessions/" + b.id + "']")));
         assertThat(driver.findElement(By.tagName("body")).getText()).contains(script).contains(img);
         assertThat((Boolean) js(noMarkup)).isTrue();
+    }
+
+    /**
+     * With a login (plumb.web.auth.*): the pages, their API calls and a POST all work once the
+     * browser has the credentials (given in the address, as a user may bookmark it), and the
+     * cross-site check lets the page's own POST through.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void pagesWorkWithALogin() throws Exception {
+        var db = TestDatabase.get();
+        try (RunningServer secured = RunningServer.start(new ServerOptions(0, 0, null, db.jdbcUrl(), db.user(), "", null,
+                List.of("--plumb.web.auth.username=admin", "--plumb.web.auth.password={noop}pa55 word")), ServerRole.WEB)) {
+            String login = "http://admin:pa55%20word@localhost:" + secured.webPort();
+            driver.get(login + "/sessions/" + session.id);
+            waitForRows(4);
+            wait.until(d -> js("const c = echarts.getInstanceByDom(document.getElementById('memory-chart'));"
+                    + "return c && c.getOption().series.length === 2;"));
+            driver.get(login + "/script?session=" + session.id);
+            WebDriverWait fresh = new WebDriverWait(driver, Duration.ofSeconds(30));
+            fresh.until(d -> js("const c = echarts.getInstanceByDom(document.getElementById('script-chart'));"
+                    + "return c && c.getOption().series.length === 2;"));
+            driver.get(login + "/alerts");
+            fresh.until(d -> !d.findElements(By.cssSelector("#rule-rows tr")).isEmpty());
+        }
     }
 }
