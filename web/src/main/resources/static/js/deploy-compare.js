@@ -1,6 +1,6 @@
 // Deploy comparison: per-backtrace leak rates in two deployments from
 // /api/services/{service}/compare, and both deployments' verdicts. textContent only.
-import { cell } from './api.js';
+import { cell, here } from './api.js';
 import { rate } from './format.js';
 
 const root = document.getElementById('deploy-compare');
@@ -12,7 +12,7 @@ const rows = document.getElementById('compare-rows');
 const api = `/api/services/${encodeURIComponent(service)}`;
 
 async function json(path) {
-  const response = await fetch(path);
+  const response = await fetch(here(path));
   const body = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
   if (!response.ok) throw new Error(body.error || `HTTP ${response.status}`);
   return body;

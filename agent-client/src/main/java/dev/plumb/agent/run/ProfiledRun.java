@@ -114,9 +114,18 @@ public final class ProfiledRun {
     private synchronized void closeFallback() throws IOException {
         if (fallbackRecorder != null) {
             fallbackRecorder.close();
-            err.println("plumb: the gatherer at " + gatherer + " could not take everything within "
-                    + flushTimeout.toSeconds() + " s; the rest is saved in " + fallbackFile);
-            err.println("plumb: deliver it with: plumb upload --gatherer " + gatherer + " " + fallbackFile);
+            IOException rejection = shippers.stream().map(SessionShipper::rejection).filter(java.util.Objects::nonNull)
+                    .findFirst().orElse(null);
+            if (rejection != null) {
+                err.println("plumb: " + rejection.getMessage());
+                err.println("plumb: so the profile was not sent; it is saved in " + fallbackFile);
+                err.println("plumb: once that is fixed, deliver it with: plumb upload " + gatherer.uploadFlags() + " "
+                        + fallbackFile);
+            } else {
+                err.println("plumb: the gatherer at " + gatherer + " could not take everything within "
+                        + flushTimeout.toSeconds() + " s; the rest is saved in " + fallbackFile);
+                err.println("plumb: deliver it with: plumb upload " + gatherer.uploadFlags() + " " + fallbackFile);
+            }
         }
     }
 

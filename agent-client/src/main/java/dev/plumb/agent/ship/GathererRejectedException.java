@@ -3,7 +3,10 @@ package dev.plumb.agent.ship;
 import dev.plumb.wire.ErrorCode;
 import java.io.IOException;
 
-/** The gatherer answered with an ERROR frame: retrying the same thing will not help. */
+/**
+ * The gatherer refused us — an ERROR frame, or a TLS handshake it or we refused: retrying the
+ * same thing will not help.
+ */
 public class GathererRejectedException extends IOException {
     private final ErrorCode code;
 
@@ -12,6 +15,13 @@ public class GathererRejectedException extends IOException {
         this.code = code;
     }
 
+    /** A refusal without an ERROR frame (TLS); the message is the whole explanation. */
+    public GathererRejectedException(String message, Throwable cause) {
+        super(message, cause);
+        this.code = null;
+    }
+
+    /** The gatherer's error code, or null when the refusal was not an ERROR frame. */
     public ErrorCode code() {
         return code;
     }

@@ -66,6 +66,7 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     private Hello hello;
     private GathererClient client;
     private IOException failure;
+    private IOException rejection;
     private volatile long giveUpAtNanos = Long.MAX_VALUE;
 
     public SessionShipper(GathererAddress address, SessionLabels labels) {
@@ -96,6 +97,19 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
 
     public ShipperStats stats() {
         return stats;
+    }
+
+    /**
+     * Why the gatherer refused this session (a token, a TLS handshake), if it did and the
+     * profile went to the local fallback recorder because of it; null otherwise.
+     */
+    public IOException rejection() {
+        lock.lock();
+        try {
+            return rejection;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Why delivery was given up, if it was; the capture stream is still drained. */
@@ -324,7 +338,15 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
                 dropAcked(client.ackedSeq());
                 return;
             } catch (GathererRejectedException e) {
-                giveUp(e);
+                // Retrying will not change the gatherer's mind (a token, a certificate): keep the
+                // profile locally at once, if we can, for `plumb upload` once that is fixed.
+                disconnect();
+                if (fallback != null && !onFallback) {
+                    rejection = e;
+                    switchToFallback();
+                } else {
+                    giveUp(e);
+                }
             } catch (IOException e) {
                 disconnect();
                 pauseOrGiveUp(e);
@@ -379,16 +401,8 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
         long delayMillis = Math.min(backoff.nextDelayMillis(), Math.max(0, leftMillis));
         if (leftMillis <= 0) {
             if (fallback != null && !onFallback) {
-                // The gatherer stayed away past the deadline: keep everything in a local
-                // recording instead. Same session id, so an upload continues it exactly once.
-                onFallback = true;
-                try {
-                    address = fallback.get();
-                } catch (RuntimeException e) {
-                    giveUp(new IOException(e.getMessage(), e));
-                    return;
-                }
-                backoff.reset();
+                // The gatherer stayed away past the deadline: keep everything in a local recording instead.
+                switchToFallback();
                 return;
             }
             giveUp(cause);
@@ -401,6 +415,18 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
             Thread.currentThread().interrupt();
             giveUp(cause);
         }
+    }
+
+    /** From now on, ship to the local recorder. Same session id, so an upload continues it exactly once. */
+    private void switchToFallback() {
+        onFallback = true;
+        try {
+            address = fallback.get();
+        } catch (RuntimeException e) {
+            giveUp(new IOException(e.getMessage(), e));
+            return;
+        }
+        backoff.reset();
     }
 
     private void giveUp(IOException cause) {

@@ -49,4 +49,21 @@ class AgentConfigFileTest {
         AgentConfigFile config = AgentConfigFile.load(Map.of("PLUMB_CONFIG", dir.resolve("nope.properties").toString()));
         assertThat(config.problem()).contains("nope.properties").contains("not a readable file");
     }
+
+    @Test
+    void tlsSettingsComeFromTheFileToo() throws Exception {
+        Path file = Files.writeString(dir.resolve("tls.properties"), "gatherer = gatherer.internal:7070\ntls = true\n"
+                + "tls-ca = /etc/plumb/ca.pem\n");
+        RunCommand run = new RunCommand();
+        new CommandLine(run).setDefaultValueProvider(AgentConfigFile.load(Map.of("PLUMB_CONFIG", file.toString())))
+                .parseArgs("--", "/bin/true");
+        assertThat(run.target.tls).isTrue();
+        assertThat(run.target.tlsCa).isEqualTo(Path.of("/etc/plumb/ca.pem"));
+
+        RunCommand plain = new RunCommand();
+        new CommandLine(plain).setDefaultValueProvider(AgentConfigFile.load(Map.of("PLUMB_CONFIG", file().toString())))
+                .parseArgs("--", "/bin/true");
+        assertThat(plain.target.tls).isFalse();
+        assertThat(plain.target.tlsCa).isNull();
+    }
 }

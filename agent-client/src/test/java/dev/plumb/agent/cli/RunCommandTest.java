@@ -65,7 +65,7 @@ class RunCommandTest {
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("--gatherer").contains("--service").contains("--deployment").contains("Exit code is CMD's")
                 .contains("--mode").contains("sampled: Poisson sampling").contains("--sample-bytes")
-                .contains("--follow-exec");
+                .contains("--follow-exec").contains("--tls").contains("--tls-ca");
     }
 
     @Test
@@ -133,5 +133,18 @@ class RunCommandTest {
         Result bad = plumb("run", "--stats-interval", "-1", "--", "/bin/true");
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).contains("--stats-interval must not be negative");
+    }
+
+    @Test
+    void anUnreadableTlsCaIsABadArgument(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Result missing = plumb("upload", "--tls-ca", dir.resolve("nope.pem").toString(), "--gatherer", "localhost:1",
+                "/bin/true");
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("--tls-ca: cannot read " + dir.resolve("nope.pem"));
+
+        java.nio.file.Path notPem = java.nio.file.Files.writeString(dir.resolve("x.pem"), "hello");
+        Result junk = plumb("run", "--tls-ca", notPem.toString(), "--", "/bin/true");
+        assertThat(junk.exit()).isEqualTo(2);
+        assertThat(junk.err()).contains("--tls-ca: " + notPem);
     }
 }

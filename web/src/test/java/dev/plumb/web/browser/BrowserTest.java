@@ -2,6 +2,9 @@ package dev.plumb.web.browser;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.plumb.web.cli.RunningServer;
+import dev.plumb.web.cli.ServerOptions;
+import dev.plumb.web.cli.ServerRole;
 import dev.plumb.web.support.SyntheticSession;
 import dev.plumb.web.support.TestDatabase;
 import dev.plumb.webtest.TestWebApp;
@@ -10,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +23,9 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -48,6 +55,8 @@ class BrowserTest {
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--window-size=1366,900");
+        // the console, where Chromium reports Content-Security-Policy violations
+        options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
@@ -59,6 +68,22 @@ class BrowserTest {
         if (driver != null) {
             driver.quit();
         }
+    }
+
+    /**
+     * After every test: the pages did everything above under the server's Content-Security-Policy,
+     * and Chromium refused nothing (it logs each refused script, style, frame or connection).
+     */
+    @AfterEach
+    void noContentSecurityPolicyViolations() {
+        if (driver == null) {
+            return;
+        }
+        List<String> refused = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .map(LogEntry::getMessage)
+                .filter(m -> m.contains("Content Security Policy") || m.contains("Refused to"))
+                .toList();
+        assertThat(refused).as("CSP violations in the browser console").isEmpty();
     }
 
     static Object js(String script, Object... args) {
@@ -174,5 +199,98 @@ class BrowserTest {
                 + ".getOption().series.length === 1;"));
         assertThat(driver.findElement(By.id("script-status")).getText()).contains("<b>temporary</b>: 0 B");
         assertThat(driver.findElements(By.tagName("b"))).isEmpty();
+    }
+
+    @Test
+    void everyPageWorksUnderTheContentSecurityPolicy() {
+        // the console must work, so a missing log would not pass for a clean one
+        js("console.error('Refused to test the console: ' + 'probe');");
+        assertThat(driver.manage().logs().get(LogType.BROWSER).getAll()).extracting(LogEntry::getMessage)
+                .anyMatch(m -> m.contains("probe"));
+
+        driver.get(base + "/sessions/" + session.id);
+        waitForRows(4);
+        wait.until(d -> js("const c = echarts.getInstanceByDom(document.getElementById('memory-chart'));"
+                + "return c && c.getOption().series.length === 2;"));
+        // a tooltip: ECharts writes its markup (with style attributes) into the page
+        WebElement chart = driver.findElement(By.id("memory-chart"));
+        new Actions(driver).moveToElement(chart).moveByOffset(40, 0).perform();
+        wait.until(d -> js("return [...document.querySelectorAll('#memory-chart div')]"
+                + ".some(e => e.textContent.includes('heap') && getComputedStyle(e).display !== 'none');"));
+        flameNode("main").click();
+        wait.until(d -> flameNode("main").getDomAttribute("style").contains("width: 100%"));
+
+        driver.get(base + "/");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("a[href='/sessions/" + session.id + "']")));
+        driver.get(base + "/compare?base=" + session.id + "&target=" + session.id);
+        wait.until(d -> !d.findElements(By.cssSelector(".flame-node")).isEmpty());
+        driver.get(base + "/alerts");
+        wait.until(d -> !d.findElements(By.cssSelector("#rule-rows tr")).isEmpty());
+        driver.get(base + "/services/browser-svc/compare?base=v1.2.3&target=v1.2.3");
+        wait.until(d -> !d.findElement(By.tagName("main")).getText().isBlank());
+        driver.get(base + "/script?session=" + session.id);
+        wait.until(d -> js("const c = echarts.getInstanceByDom(document.getElementById('script-chart'));"
+                + "return c && c.getOption().series.length === 2;"));
+    }
+
+    /**
+     * Function names, hosts and services with markup in them, drawn by the pages' scripts (leak
+     * table, flamegraphs, compare tables): shown as text, no element made of them, no script run.
+     * An alert() would fail the test (Selenium refuses to go on with an open alert), and so would
+     * an inline handler the CSP blocked (the console check after each test).
+     */
+    @Test
+    void hostileNamesAreDrawnAsText() throws Exception {
+        String script = "<script>alert(1)</script>";
+        String img = "\"><img src=x onerror=alert(1)>";
+        SyntheticSession a = SyntheticSession.create(TestDatabase.dataSource(), "xss-a", script);
+        SyntheticSession b = SyntheticSession.create(TestDatabase.dataSource(), "xss-b", img);
+        String noMarkup = "return document.querySelectorAll('img, iframe, object, embed').length === 0"
+                + " && [...document.scripts].every(s => s.src && s.src.startsWith(location.origin + '/'));";
+
+        WebDriverWait fresh = new WebDriverWait(driver, Duration.ofSeconds(30));
+        for (SyntheticSession s : List.of(a, b)) {
+            String name = s == a ? script : img;
+            driver.get(base + "/sessions/" + s.id);
+            waitForRows(4);
+            fresh.until(d -> flameNodes().stream().anyMatch(e -> e.getText().equals(name)));
+            assertThat(driver.findElement(By.id("leak-rows")).getText()).contains(name);
+            assertThat((Boolean) js(noMarkup)).isTrue();
+        }
+        driver.get(base + "/compare?base=" + a.id + "&target=" + b.id);
+        fresh.until(d -> (Boolean) js("return [...document.querySelectorAll('#compare-page .flame-node')]"
+                + ".some(e => e.textContent === arguments[0]);", img));
+        assertThat((String) js("return document.querySelector('main').textContent;")).contains(script).contains(img);
+        assertThat((Boolean) js(noMarkup)).isTrue();
+
+        driver.get(base + "/");
+        fresh.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("a[href='/sessions/" + b.id + "']")));
+        assertThat(driver.findElement(By.tagName("body")).getText()).contains(script).contains(img);
+        assertThat((Boolean) js(noMarkup)).isTrue();
+    }
+
+    /**
+     * With a login (plumb.web.auth.*): the pages, their API calls and a POST all work once the
+     * browser has the credentials (given in the address, as a user may bookmark it), and the
+     * cross-site check lets the page's own POST through.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void pagesWorkWithALogin() throws Exception {
+        var db = TestDatabase.get();
+        try (RunningServer secured = RunningServer.start(new ServerOptions(0, 0, null, db.jdbcUrl(), db.user(), "", null,
+                List.of("--plumb.web.auth.username=admin", "--plumb.web.auth.password={noop}pa55 word")), ServerRole.WEB)) {
+            String login = "http://admin:pa55%20word@localhost:" + secured.webPort();
+            driver.get(login + "/sessions/" + session.id);
+            waitForRows(4);
+            wait.until(d -> js("const c = echarts.getInstanceByDom(document.getElementById('memory-chart'));"
+                    + "return c && c.getOption().series.length === 2;"));
+            driver.get(login + "/script?session=" + session.id);
+            WebDriverWait fresh = new WebDriverWait(driver, Duration.ofSeconds(30));
+            fresh.until(d -> js("const c = echarts.getInstanceByDom(document.getElementById('script-chart'));"
+                    + "return c && c.getOption().series.length === 2;"));
+            driver.get(login + "/alerts");
+            fresh.until(d -> !d.findElements(By.cssSelector("#rule-rows tr")).isEmpty());
+        }
     }
 }

@@ -59,27 +59,39 @@ public final class SyntheticSession {
     }
 
     public static SyntheticSession create(DataSource ds, String service) throws SQLException {
+        return create(ds, service, null);
+    }
+
+    /**
+     * @param name when not null: the deployment, host and executable, and an extra innermost
+     *             frame (a function of that name) on every backtrace — e.g. markup, to check
+     *             that every page shows such names as text
+     */
+    public static SyntheticSession create(DataSource ds, String service, String name) throws SQLException {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             long sid;
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO sessions (agent_session, host, service, deployment, pid, exe, started_at, ended_at,
                                           dropped_events)
-                    VALUES (?, 'host-a', ?, 'v1.2.3', 4242, '/usr/bin/proxy', ?, ?, 7) RETURNING id""")) {
+                    VALUES (?, ?, ?, ?, 4242, ?, ?, ?, 7) RETURNING id""")) {
                 ps.setObject(1, UUID.randomUUID());
-                ps.setString(2, service);
-                ps.setTimestamp(3, Timestamp.from(START));
-                ps.setTimestamp(4, Timestamp.from(START.plusSeconds(100)));
+                ps.setString(2, name == null ? "host-a" : name);
+                ps.setString(3, service);
+                ps.setString(4, name == null ? "v1.2.3" : name);
+                ps.setString(5, name == null ? "/usr/bin/proxy" : name);
+                ps.setTimestamp(6, Timestamp.from(START));
+                ps.setTimestamp(7, Timestamp.from(START.plusSeconds(100)));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     sid = rs.getLong(1);
                 }
             }
-            long linear = stack(c, "honeycomb::span::new", "tracing::dispatch", "proxy::handle");
-            long startup = stack(c, "config::load", "main");
-            long ring = stack(c, "ring::push", "metrics::record", "main");
-            long temp = stack(c, "temp::buffer", "proxy::handle");
-            long tiny = stack(c, "tiny::leak", "main");
+            long linear = stack(c, name, "honeycomb::span::new", "tracing::dispatch", "proxy::handle");
+            long startup = stack(c, name, "config::load", "main");
+            long ring = stack(c, name, "ring::push", "metrics::record", "main");
+            long temp = stack(c, name, "temp::buffer", "proxy::handle");
+            long tiny = stack(c, name, "tiny::leak", "main");
             SyntheticSession s = new SyntheticSession(sid, service, linear, startup, ring, temp, tiny);
             s.fill(c);
             c.commit();
@@ -135,7 +147,13 @@ public final class SyntheticSession {
         ps.addBatch();
     }
 
-    private static long stack(Connection c, String... functions) throws SQLException {
+    private static long stack(Connection c, String innermost, String... outer) throws SQLException {
+        String[] functions = outer;
+        if (innermost != null) {
+            functions = new String[outer.length + 1];
+            functions[0] = innermost;
+            System.arraycopy(outer, 0, functions, 1, outer.length);
+        }
         byte[] fingerprint = new byte[16];
         ThreadLocalRandom.current().nextBytes(fingerprint);
         long stackId;
