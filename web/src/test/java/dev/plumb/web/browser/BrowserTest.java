@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.plumb.web.cli.RunningServer;
 import dev.plumb.web.cli.ServerOptions;
 import dev.plumb.web.cli.ServerRole;
+import dev.plumb.web.support.SyntheticFleet;
 import dev.plumb.web.support.SyntheticSession;
 import dev.plumb.web.support.TestDatabase;
 import dev.plumb.webtest.TestWebApp;
 import java.io.File;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +42,9 @@ class BrowserTest {
 
     static ChromeDriver driver;
     static WebDriverWait wait;
+    static final String FLEET = "brfleet";
     static SyntheticSession session;
+    static SyntheticFleet fleet;
     static String base;
 
     @BeforeAll
@@ -49,6 +53,7 @@ class BrowserTest {
                 "browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
                         + " (apt-get install chromium chromium-driver; .ci/run does)");
         session = SyntheticSession.create(TestDatabase.dataSource(), "browser-svc");
+        fleet = SyntheticFleet.create(TestDatabase.dataSource(), FLEET, Instant.parse("2023-06-01T00:00:00Z"));
         base = TestWebApp.baseUrl();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM);
@@ -104,15 +109,150 @@ class BrowserTest {
                 && "false".equals(d.findElement(By.id("leak-table")).getDomAttribute("aria-busy")));
     }
 
+    /** The dashboard's rows, as "level name" strings (read in one go: the table is redrawn on every load). */
+    @SuppressWarnings("unchecked")
+    static List<String> fleetRows() {
+        return (List<String>) js("return [...document.querySelectorAll('#fleet-rows tr.node')]"
+                + ".map(r => r.dataset.level + ' ' + r.dataset.name);");
+    }
+
+    static void waitForFleetRows(List<String> expected) {
+        wait.withMessage(() -> "fleet rows " + fleetRows() + ", status: "
+                + driver.findElement(By.id("fleet-status")).getText()).until(d -> fleetRows().equals(expected)
+                && Boolean.TRUE.equals(js("return document.getElementById('fleet-table')"
+                        + ".getAttribute('aria-busy') === 'false';")));
+    }
+
+    static WebElement fleetRow(String level, String name) {
+        return driver.findElement(By.cssSelector("#fleet-rows tr.node-" + level + "[data-name='" + name + "']"));
+    }
+
+    static List<String> everything(SyntheticFleet f, List<String> services, List<String> deployments) {
+        List<String> rows = new java.util.ArrayList<>();
+        for (String s : services) {
+            rows.add("service " + s);
+            for (String d : deployments) {
+                rows.add("deployment " + d);
+                f.hosts().forEach(h -> rows.add("host " + h));
+            }
+        }
+        return rows;
+    }
+
     @Test
     void dashboardListsTheSession() {
-        driver.get(base + "/");
+        driver.get(base + "/?q=browser-svc");
         WebElement link = wait.until(ExpectedConditions.presenceOfElementLocated(
-                By.cssSelector("a[href='/sessions/" + session.id + "']")));
-        assertThat(driver.findElement(By.tagName("body")).getText()).contains("browser-svc").contains("v1.2.3");
+                By.cssSelector("a.session-link[href='/sessions/" + session.id + "']")));
+        assertThat(driver.findElement(By.id("fleet-rows")).getText()).contains("browser-svc").contains("v1.2.3")
+                .contains("host-a").contains("157 KiB");
         link.click();
         wait.until(ExpectedConditions.urlContains("/sessions/" + session.id));
         assertThat(driver.findElement(By.id("session-service")).getText()).isEqualTo("browser-svc");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void fleetDashboardChartsSearchTimeRangeAndDrillDown() {
+        driver.get(base + "/?q=" + FLEET);
+        // searching shows every level: services, their deployments (newest first), their hosts
+        waitForFleetRows(everything(fleet, fleet.services(), List.of("v2", "v1")));
+        WebElement v1 = fleetRow("deployment", "v1");
+        // two hosts × 160 340 B
+        assertThat(v1.getText()).contains("313 KiB").containsIgnoringCase("linear").contains("/s");
+        // every row's sparkline and the overview are drawn by ECharts on a canvas, with data
+        List<Map<String, Object>> charts = (List<Map<String, Object>>) js(
+                "return [...document.querySelectorAll('#fleet-rows .spark'), document.getElementById('fleet-chart')]"
+                        + ".map(el => { const c = echarts.getInstanceByDom(el); const s = c ? c.getOption().series : [];"
+                        + " return {canvas: !!el.querySelector('canvas'), series: s.map(x => x.name),"
+                        + " points: s.length ? s[0].data.length : 0,"
+                        + " peak: s.length ? Math.max(...s[0].data.map(p => p[1])) : 0}; });");
+        assertThat(charts).hasSize(15);
+        for (Map<String, Object> chart : charts) {
+            assertThat(chart.get("canvas")).isEqualTo(true);
+            assertThat((List<String>) chart.get("series")).containsExactly("heap", "leaked");
+            assertThat(((Number) chart.get("points")).intValue()).isEqualTo(60);
+            assertThat(((Number) chart.get("peak")).longValue()).isPositive();
+        }
+
+        // zooming the overview's slider to its first tenth (v1's 100 s of 1100) makes that the page's range
+        js("echarts.getInstanceByDom(document.getElementById('fleet-chart'))"
+                + ".dispatchAction({type: 'dataZoom', start: 0, end: 10});");
+        waitForFleetRows(everything(fleet, fleet.services(), List.of("v1")));
+        assertThat(driver.getCurrentUrl()).contains("from=2023-06-01T00").contains("to=2023-06-01T00");
+        assertThat(driver.findElement(By.id("fleet-range")).getDomProperty("value")).isEqualTo("custom");
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("fleet-range"))).selectByValue("all");
+        waitForFleetRows(everything(fleet, fleet.services(), List.of("v2", "v1")));
+
+        // search: one service; the URL says so
+        WebElement search = driver.findElement(By.id("fleet-search"));
+        search.clear();
+        search.sendKeys(fleet.checkout());
+        waitForFleetRows(everything(fleet, List.of(fleet.checkout()), List.of("v2", "v1")));
+        assertThat(driver.getCurrentUrl()).contains("q=" + fleet.checkout());
+
+        // a custom time range around v2 only
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("fleet-range"))).selectByValue("custom");
+        WebElement from = driver.findElement(By.id("fleet-from"));
+        WebElement to = driver.findElement(By.id("fleet-to"));
+        from.clear();
+        from.sendKeys(fleet.v2Start.toString());
+        to.clear();
+        to.sendKeys(fleet.v2Start.plusSeconds(100).toString());
+        driver.findElement(By.id("fleet-apply")).click();
+        waitForFleetRows(everything(fleet, List.of(fleet.checkout()), List.of("v2")));
+        assertThat(driver.getCurrentUrl()).contains("from=").contains("to=");
+        assertThat(fleetRow("deployment", "v2").getText()).contains("118 KiB"); // two hosts × 60 340 B: the fixed leak
+
+        // the last hour has none of it: an empty state that offers all time
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("fleet-range"))).selectByValue("1h");
+        wait.until(d -> d.findElement(By.id("fleet-empty")).isDisplayed());
+        assertThat(driver.findElement(By.id("fleet-empty")).getText()).contains("No processes matching");
+        assertThat(driver.getCurrentUrl()).contains("range=1h").doesNotContain("from=");
+        driver.findElement(By.cssSelector("#fleet-empty button")).click();
+        waitForFleetRows(everything(fleet, List.of(fleet.checkout()), List.of("v2", "v1")));
+
+        // drill down: service → deployment → host → session
+        fleetRow("service", fleet.checkout()).findElement(By.cssSelector("a.drill")).click();
+        wait.until(ExpectedConditions.urlContains("service=" + fleet.checkout()));
+        waitForFleetRows(List.of("deployment v2", "host " + fleet.hosts().get(0), "host " + fleet.hosts().get(1),
+                "deployment v1", "host " + fleet.hosts().get(0), "host " + fleet.hosts().get(1)));
+        assertThat(driver.findElement(By.id("fleet-title")).getText()).isEqualTo(fleet.checkout());
+        fleetRow("deployment", "v1").findElement(By.cssSelector("a.drill")).click();
+        wait.until(ExpectedConditions.urlContains("deployment=v1"));
+        waitForFleetRows(List.of("host " + fleet.hosts().get(0), "host " + fleet.hosts().get(1)));
+        fleetRow("host", fleet.hosts().get(1)).findElement(By.cssSelector("a.drill")).click();
+        wait.until(ExpectedConditions.urlContains("host=" + fleet.hosts().get(1)));
+        waitForFleetRows(List.of("host " + fleet.hosts().get(1)));
+        long id = fleet.session(fleet.checkout(), "v1", fleet.hosts().get(1)).id;
+        WebElement process = wait.until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#process-rows a[href='/sessions/" + id + "']")));
+        assertThat(driver.findElement(By.id("process-rows")).getText()).containsIgnoringCase("linear");
+        process.click();
+        wait.until(ExpectedConditions.urlContains("/sessions/" + id));
+        assertThat(driver.findElement(By.id("session-service")).getText()).isEqualTo(fleet.checkout());
+    }
+
+    @Test
+    void deploymentCompareFromTheDashboard() {
+        driver.get(base + "/?q=" + fleet.checkout());
+        waitForFleetRows(everything(fleet, List.of(fleet.checkout()), List.of("v2", "v1")));
+        fleetRow("service", fleet.checkout()).findElement(By.cssSelector("a.compare-link")).click();
+        wait.until(ExpectedConditions.urlContains("/compare?service=" + fleet.checkout()));
+        assertThat(driver.getCurrentUrl()).contains("base=v1").contains("target=v2");
+        wait.withMessage(() -> driver.findElement(By.id("compare-status")).getText())
+                .until(d -> !d.findElements(By.cssSelector("#delta-rows tr")).isEmpty()
+                        && "false".equals(d.findElement(By.id("delta-table")).getDomAttribute("aria-busy")));
+        WebElement first = driver.findElements(By.cssSelector("#delta-rows tr")).get(0);
+        assertThat(first.getText()).contains("honeycomb::span::new").contains("97.7 KiB").contains("-97.7 KiB")
+                .containsIgnoringCase("fixed");
+        assertThat(first.findElement(By.cssSelector(".badge.change-fixed")).isDisplayed()).isTrue();
+        assertThat(driver.findElement(By.id("summary-base")).getText()).contains("v1").contains("2 processes");
+        assertThat(driver.findElements(By.cssSelector("#diff-flamegraph .flame-node")))
+                .extracting(WebElement::getText).contains("honeycomb::span::new");
+        assertThat(new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("compare-service")))
+                .getFirstSelectedOption().getText()).isEqualTo(fleet.checkout());
+        assertThat(driver.findElement(By.id("compare-mode")).getDomProperty("value")).isEqualTo("deployments");
     }
 
     @Test
@@ -220,13 +360,13 @@ class BrowserTest {
         flameNode("main").click();
         wait.until(d -> flameNode("main").getDomAttribute("style").contains("width: 100%"));
 
-        driver.get(base + "/");
+        driver.get(base + "/?service=browser-svc&deployment=v1.2.3&host=host-a");
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("a[href='/sessions/" + session.id + "']")));
         driver.get(base + "/compare?base=" + session.id + "&target=" + session.id);
         wait.until(d -> !d.findElements(By.cssSelector(".flame-node")).isEmpty());
         driver.get(base + "/alerts");
         wait.until(d -> !d.findElements(By.cssSelector("#rule-rows tr")).isEmpty());
-        driver.get(base + "/services/browser-svc/compare?base=v1.2.3&target=v1.2.3");
+        driver.get(base + "/compare?service=browser-svc&base=v1.2.3&target=v1.2.3");
         wait.until(d -> !d.findElement(By.tagName("main")).getText().isBlank());
         driver.get(base + "/script?session=" + session.id);
         wait.until(d -> js("const c = echarts.getInstanceByDom(document.getElementById('script-chart'));"
@@ -263,10 +403,22 @@ class BrowserTest {
         assertThat((String) js("return document.querySelector('main').textContent;")).contains(script).contains(img);
         assertThat((Boolean) js(noMarkup)).isTrue();
 
-        driver.get(base + "/");
-        fresh.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("a[href='/sessions/" + b.id + "']")));
-        assertThat(driver.findElement(By.tagName("body")).getText()).contains(script).contains(img);
-        assertThat((Boolean) js(noMarkup)).isTrue();
+        for (SyntheticSession s : List.of(a, b)) {
+            String name = s == a ? script : img;
+            driver.get(base + "/?" + query("service", s.service, "deployment", name, "host", name));
+            fresh.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("a[href='/sessions/" + s.id + "']")));
+            assertThat(driver.findElement(By.tagName("body")).getText()).contains(name);
+            assertThat((Boolean) js(noMarkup)).isTrue();
+        }
+    }
+
+    private static String query(String... keysAndValues) {
+        StringBuilder q = new StringBuilder();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            q.append(i == 0 ? "" : "&").append(keysAndValues[i]).append('=')
+                    .append(java.net.URLEncoder.encode(keysAndValues[i + 1], java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return q.toString();
     }
 
     /**

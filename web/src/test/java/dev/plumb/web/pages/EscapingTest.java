@@ -56,10 +56,11 @@ class EscapingTest {
 
     @Test
     void fleetPageShowsEveryHostileNameAsText() {
-        String html = page("/");
-        assertThat(html).contains("svc" + SCRIPT_ESCAPED).contains("svc" + IMG_ESCAPED) // services
-                .contains(">" + IMG_ESCAPED + "<").contains(">" + SCRIPT_ESCAPED + "<") // deployments, hosts, executables
-                .contains("title=\"" + IMG_ESCAPED + "\""); // the executable's tooltip attribute
+        // the rows are drawn in the browser from /api/fleet with textContent (BrowserTest
+        // hostileNamesAreDrawnAsText); what the server renders is the drill-down scope
+        String html = page("/?service=" + encode("svc" + IMG) + "&deployment=" + encode(SCRIPT) + "&host=" + encode(IMG));
+        assertThat(html).contains(">svc" + IMG_ESCAPED + "<").contains(">" + SCRIPT_ESCAPED + "<")
+                .contains("data-service=\"svc" + IMG_ESCAPED + "\"").contains("data-host=\"" + IMG_ESCAPED + "\"");
     }
 
     @Test
@@ -75,8 +76,8 @@ class EscapingTest {
     @Test
     void pagesThatEchoTheUrlEscapeIt() {
         // (a service name with a '/' cannot be a path segment here; the payload without one can)
-        String html = page("/services/" + encode("svc" + IMG) + "/compare?base=" + encode(IMG) + "&target=" + encode(SCRIPT));
-        assertThat(html).contains("value=\"" + IMG_ESCAPED + "\"").contains("value=\"" + SCRIPT_ESCAPED + "\"")
+        String html = page("/compare?service=" + encode("svc" + IMG) + "&base=" + encode(IMG) + "&target=" + encode(SCRIPT));
+        assertThat(html).contains("data-base=\"" + IMG_ESCAPED + "\"").contains("data-target=\"" + SCRIPT_ESCAPED + "\"")
                 .contains("data-service=\"svc" + IMG_ESCAPED + "\"");
         page("/compare?base=" + encode(IMG) + "&target=" + encode(SCRIPT));
         page("/script?session=" + encode(SCRIPT));
