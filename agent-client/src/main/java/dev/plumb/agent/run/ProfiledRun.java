@@ -43,6 +43,7 @@ public final class ProfiledRun {
     private final List<CaptureConnection> connections = new CopyOnWriteArrayList<>();
     private Path workDir;
     private Duration progressInterval = Duration.ZERO;
+    private Duration condenseAfter = SessionShipper.DEFAULT_CONDENSE_AFTER;
     private final java.util.concurrent.CountDownLatch stopAccepting = new java.util.concurrent.CountDownLatch(1);
     private final java.util.concurrent.CountDownLatch accepting = new java.util.concurrent.CountDownLatch(1);
     private Path fallbackDir;
@@ -79,6 +80,18 @@ public final class ProfiledRun {
      */
     public ProfiledRun saveUndeliveredTo(Path directory) {
         this.fallbackDir = directory;
+        return this;
+    }
+
+    /**
+     * Allocations freed within this are condensed into per-backtrace, per-second rows instead of
+     * being shipped one by one (zero: never; every allocation is shipped at once).
+     */
+    public ProfiledRun condenseAfter(Duration threshold) {
+        if (threshold.isNegative()) {
+            throw new IllegalArgumentException("the condensing threshold must not be negative");
+        }
+        this.condenseAfter = threshold;
         return this;
     }
 
@@ -223,7 +236,8 @@ public final class ProfiledRun {
     }
 
     private void startCapture(SocketChannel channel) throws IOException {
-        SessionShipper shipper = new SessionShipper(gatherer, labels, fallbackDir == null ? null : this::fallback);
+        SessionShipper shipper = new SessionShipper(gatherer, labels, fallbackDir == null ? null : this::fallback,
+                condenseAfter);
         shippers.add(shipper);
         CapturePump pump = new CapturePump(channel,
                 workDir.resolve("capture-" + connections.size() + ".raw"), SPOOL_LIMIT_BYTES);
