@@ -43,8 +43,10 @@ final class Condenser {
         long allocSecond;
         long freeSecond;
         long allocId;
-        long firstAllocMicros;
-        long lastFreeMicros;
+        // weighted sums of the members' offsets into their alloc / free second: the row is
+        // stamped at the means, so bytes x time alive stays what the members had
+        double allocOffsets;
+        double freeOffsets;
         double weight;
         long members;
 
@@ -178,27 +180,31 @@ final class Condenser {
             g.allocSecond = probe.allocSecond;
             g.freeSecond = probe.freeSecond;
             g.allocId = a.allocId; // the first member's id: unique, since each id is used once
-            g.firstAllocMicros = a.atMicros;
-            g.lastFreeMicros = freedAtMicros;
             groups.put(g, g);
             openUntilSecond = Math.max(openUntilSecond, g.freeSecond);
-        } else {
-            g.firstAllocMicros = Math.min(g.firstAllocMicros, a.atMicros);
-            g.lastFreeMicros = Math.max(g.lastFreeMicros, freedAtMicros);
         }
+        g.allocOffsets += a.weight * (a.atMicros - g.allocSecond * MICROS_PER_SECOND);
+        g.freeOffsets += a.weight * (freedAtMicros - g.freeSecond * MICROS_PER_SECOND);
         g.weight += a.weight;
         g.members++;
     }
 
     private void emitGroups() {
         for (Group g : groups.values()) {
-            Batch.Alloc alloc = new Batch.Alloc(g.allocId, g.stackId, g.size, g.firstAllocMicros, g.weight);
+            long allocAt = g.allocSecond * MICROS_PER_SECOND + meanOffset(g.allocOffsets, g.weight);
+            long freeAt = Math.max(allocAt, g.freeSecond * MICROS_PER_SECOND + meanOffset(g.freeOffsets, g.weight));
+            Batch.Alloc alloc = new Batch.Alloc(g.allocId, g.stackId, g.size, allocAt, g.weight);
             stats.condensedAllocations += g.members;
             stats.condensedRows++;
-            out.temporaries(alloc, Batch.Free.of(alloc, g.lastFreeMicros));
+            out.temporaries(alloc, Batch.Free.of(alloc, freeAt));
         }
         groups.clear();
         openUntilSecond = Long.MIN_VALUE;
+    }
+
+    /** The weighted mean offset into a second, kept inside that second. */
+    private static long meanOffset(double weightedOffsets, double weight) {
+        return Math.min(MICROS_PER_SECOND - 1, Math.max(0, Math.round(weightedOffsets / weight)));
     }
 
     private void ship(LiveAllocation a) {

@@ -42,7 +42,7 @@ class CondenserTest {
     }
 
     @Test
-    void sameStackSizeAndSecondsFoldIntoOneRowNamedByTheFirst() {
+    void sameStackSizeAndSecondsFoldIntoOneRowNamedByTheFirstAtTheMeanTimes() {
         LiveAllocation a = alloc(1, 7, 64, T + 100);
         LiveAllocation b = alloc(2, 7, 64, T + 200);
         LiveAllocation other = alloc(3, 7, 128, T + 300); // other size
@@ -55,11 +55,11 @@ class CondenserTest {
         assertThat(allocs).as("the first second's groups").hasSize(2);
         condenser.advanceTo(T + 2_000_000);
         assertThat(allocs).containsExactly(
-                new Batch.Alloc(2, 7, 64, T + 100, 2.0),
+                new Batch.Alloc(2, 7, 64, T + 150, 2.0), // mean of T+100 and T+200
                 new Batch.Alloc(3, 7, 128, T + 300, 1.0),
                 new Batch.Alloc(4, 7, 64, T + 400, 1.0));
         assertThat(frees).containsExactly(
-                new Batch.Free(2, T + 900_000, 7, 64, T + 100, 2.0),
+                new Batch.Free(2, T + 450_250, 7, 64, T + 150, 2.0), // mean of T+500 and T+900000
                 new Batch.Free(3, T + 900_001, 7, 128, T + 300, 1.0),
                 new Batch.Free(4, T + 1_200_000, 7, 64, T + 400, 1.0));
         assertThat(stats.condensedAllocations).isEqualTo(4);

@@ -270,9 +270,10 @@ class CondensingShipperTest {
             shipper.onEnd(t0 + 20_000_000);
         }
         Shipped shipped = Shipped.readRecording(recording);
-        assertThat(shipped.allocs()).containsExactly(new Batch.Alloc(1, 1, 32, t0, 100.0), new Batch.Alloc(101, 1, 4096,
+        // the group is stamped at its members' mean allocation (t0 + 49.5) and free (t0 + 1049.5) times
+        assertThat(shipped.allocs()).containsExactly(new Batch.Alloc(1, 1, 32, t0 + 50, 100.0), new Batch.Alloc(101, 1, 4096,
                 t0 + 2000, 1.0));
-        assertThat(shipped.frees()).containsExactly(new Batch.Free(1, t0 + 1099, 1, 32, t0, 100.0));
+        assertThat(shipped.frees()).containsExactly(new Batch.Free(1, t0 + 1050, 1, 32, t0 + 50, 100.0));
         assertThat(shipped.batches.get(0).allocs()).as("both cut into a batch before the end").hasSize(2);
         assertThat(shipped.batches.get(0).isFinal()).isFalse();
     }
