@@ -3,7 +3,11 @@ package dev.plumb.agent.ship;
 import dev.plumb.wire.ErrorCode;
 import java.io.IOException;
 
-/** The gatherer answered with an ERROR frame: retrying the same thing will not help. */
+/**
+ * The gatherer answered with an ERROR frame. Retrying the same thing will not help — except
+ * for {@link ErrorCode#INTERNAL} (database unavailable, gatherer shutting down), which says
+ * nothing was stored and to reconnect and resend (docs/wire.md).
+ */
 public class GathererRejectedException extends IOException {
     private final ErrorCode code;
 
@@ -14,5 +18,10 @@ public class GathererRejectedException extends IOException {
 
     public ErrorCode code() {
         return code;
+    }
+
+    /** Whether the same batches may be sent again later (error 6), rather than given up on. */
+    public boolean retryable() {
+        return code == ErrorCode.INTERNAL;
     }
 }

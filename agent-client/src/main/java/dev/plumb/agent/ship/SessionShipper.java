@@ -324,7 +324,14 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
                 dropAcked(client.ackedSeq());
                 return;
             } catch (GathererRejectedException e) {
-                giveUp(e);
+                if (e.retryable()) {
+                    // error 6: the database is down or the gatherer is stopping; nothing of the
+                    // batch was stored, so reconnect and resend like after a broken connection
+                    disconnect();
+                    pauseOrGiveUp(e);
+                } else {
+                    giveUp(e);
+                }
             } catch (IOException e) {
                 disconnect();
                 pauseOrGiveUp(e);
