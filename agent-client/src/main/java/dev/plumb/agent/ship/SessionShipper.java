@@ -171,11 +171,24 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
         try {
             Batch.Alloc alloc = liveAllocByAddress.remove(address);
             if (alloc == null) {
-                return; // allocated before capture started, or by the capture library itself
+                // allocated before capture started, or by the capture library itself, or a sample
+                // the spool left out: nothing of it was shipped, so neither is its free
+                stats.unmatchedFrees++;
+                return;
             }
             pendingFrees.add(Batch.Free.of(alloc, atMicros));
             stats.frees++;
             afterEvent(atMicros);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sampled mode: samples the raw spool left out when it was full (printed in the summary). */
+    public void spoolDroppedSamples(long n) {
+        lock.lock();
+        try {
+            stats.spoolDroppedSamples = n;
         } finally {
             lock.unlock();
         }
