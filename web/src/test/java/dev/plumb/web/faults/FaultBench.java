@@ -59,7 +59,7 @@ public final class FaultBench {
                 bench.killAgent();
             }
             System.out.println();
-            System.out.println("| fault | workload | library sent | agent took | stored | duplicates | exit code (bare → run) | stdout same | program s (bare → run) | program waited | result |");
+            System.out.println("| fault | workload | library sent | agent shipped (+ ignored frees, + samples the spool dropped) | stored | duplicates | exit code (bare → run) | stdout same | program s (bare → run) | program waited for the agent | result |");
             System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
             bench.rows.forEach(System.out::println);
             System.out.println("faults_failed=" + bench.failures);
@@ -232,7 +232,9 @@ public final class FaultBench {
                 problems.add("no summary from plumb run for " + exe + ":\n" + out.agentOutput());
             } else {
                 sent = String.format(Locale.ROOT, "%,d", summary.libraryEvents());
-                took = String.format(Locale.ROOT, "%,d", summary.agentEvents());
+                took = String.format(Locale.ROOT, "%,d", summary.allocations() + summary.frees())
+                        + (summary.ignoredFrees() + summary.spoolDroppedSamples() > 0 ? String.format(Locale.ROOT,
+                        " (+ %,d, + %,d)", summary.ignoredFrees(), summary.spoolDroppedSamples()) : "");
                 if (summary.libraryEvents() != summary.agentEvents() + summary.spoolDroppedSamples()) {
                     problems.add("library sent " + summary.libraryEvents() + " events, agent took " + summary.agentEvents()
                             + " + " + summary.spoolDroppedSamples() + " dropped samples");
@@ -261,8 +263,7 @@ public final class FaultBench {
         String storedText = stored == null ? "—" : String.format(Locale.ROOT, "%,d", stored.events())
                 + (delivered ? "" : String.format(Locale.ROOT, " (prefix: %,d batches, %,d of %,d program allocations)",
                 stored.lastSeq(), stored.programAllocs(), expectedProgramAllocs));
-        String waited = summary == null ? "—" : String.format(Locale.ROOT, "%,d× %,d ms%s", summary.waits(), summary.waitMillis(),
-                summary.spoolDroppedSamples() > 0 ? String.format(Locale.ROOT, "; %,d samples dropped", summary.spoolDroppedSamples()) : "");
+        String waited = summary == null ? "—" : String.format(Locale.ROOT, "%,d× %,d ms", summary.waits(), summary.waitMillis());
         String result = problems.isEmpty() ? "pass" : "FAIL";
         rows.add(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %d → %d | %s | %.2f → %.2f | %s | %s |", fault, workload, sent,
                 took, storedText, stored == null ? "—" : stored.noDuplicates() ? "0" : "YES", bare.programExit(), out.programExit(),
