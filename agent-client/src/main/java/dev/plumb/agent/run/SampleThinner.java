@@ -1,7 +1,6 @@
 package dev.plumb.agent.run;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * Follows the record boundaries of a capture stream as it arrives in arbitrary chunks, so
@@ -57,7 +56,7 @@ final class SampleThinner {
         while (in.hasRemaining()) {
             if (carried > 0) {
                 // finish the record that began in an earlier chunk; byte by byte until its length is known
-                int length = recordLength(ByteBuffer.wrap(carry, 0, carried).order(ByteOrder.LITTLE_ENDIAN), 0, carried);
+                int length = recordLength(ByteBuffer.wrap(carry, 0, carried), 0, carried);
                 if (length == UNKNOWN) {
                     stopFraming(out, in);
                     return;
@@ -70,7 +69,7 @@ final class SampleThinner {
                 if (carried < length) {
                     return; // the rest comes with the next chunk
                 }
-                emit(ByteBuffer.wrap(carry, 0, length), out, dropSamples);
+                emit(ByteBuffer.wrap(carry, 0, length), 0, length, out, dropSamples);
                 carried = 0;
                 if (!framing) {
                     out.put(in);
@@ -79,7 +78,7 @@ final class SampleThinner {
                 continue;
             }
             int start = in.position();
-            int length = recordLength(in.duplicate().order(ByteOrder.LITTLE_ENDIAN), start, in.remaining());
+            int length = recordLength(in, start, in.remaining());
             if (length == UNKNOWN) {
                 stopFraming(out, in);
                 return;
@@ -89,10 +88,8 @@ final class SampleThinner {
                 append(in, in.remaining());
                 return;
             }
-            ByteBuffer record = in.duplicate();
-            record.limit(start + length);
             in.position(start + length);
-            emit(record, out, dropSamples);
+            emit(in, start, length, out, dropSamples);
             if (!framing) {
                 out.put(in);
                 return;
@@ -105,10 +102,11 @@ final class SampleThinner {
         return carried;
     }
 
-    private void emit(ByteBuffer record, ByteBuffer out, boolean dropSamples) {
-        int tag = record.get(record.position()) & 0xff;
+    /** Copies (or, a sample while dropping, leaves out) the record at {@code start} in {@code from}. */
+    private void emit(ByteBuffer from, int start, int length, ByteBuffer out, boolean dropSamples) {
+        int tag = from.get(start) & 0xff;
         if (tag == 'O') {
-            sampled = record.get(record.position() + 1) == 1;
+            sampled = from.get(start + 1) == 1;
             if (!sampled) {
                 framing = false; // full mode: never thinned, the pump waits instead
             }
@@ -117,7 +115,8 @@ final class SampleThinner {
             dropped++;
             return;
         }
-        out.put(record);
+        out.put(out.position(), from, start, length);
+        out.position(out.position() + length);
     }
 
     private void append(ByteBuffer in, int n) {
@@ -150,26 +149,27 @@ final class SampleThinner {
      * bytes readable, NEED_MORE if its length is not known yet, UNKNOWN for a tag not in the format.
      */
     static int recordLength(ByteBuffer b, int at, int available) {
+        // absolute reads, little-endian by hand: no view or duplicate per record
         if (available < 1) {
             return NEED_MORE;
         }
         switch (b.get(at) & 0xff) {
             case 'H': // tag, u32 pid, u64 started, u16 exeLen, exe
-                return available < 15 ? NEED_MORE : 15 + (b.getShort(at + 13) & 0xffff);
+                return available < 15 ? NEED_MORE : 15 + u16(b, at + 13);
             case 'O':
                 return 1 + 1 + 8 + 2 + 4;
             case 'M': { // tag, u64 bias, u64 start, u64 end, u16 pathLen, path, u8 buildIdLen, build-id
                 if (available < 27) {
                     return NEED_MORE;
                 }
-                int pathLen = b.getShort(at + 25) & 0xffff;
+                int pathLen = u16(b, at + 25);
                 if (available < 28 + pathLen) {
                     return NEED_MORE;
                 }
                 return 28 + pathLen + (b.get(at + 27 + pathLen) & 0xff);
             }
             case 'S': // tag, u32 id, u16 depth, u64 addresses[depth]
-                return available < 7 ? NEED_MORE : 7 + 8 * (b.getShort(at + 5) & 0xffff);
+                return available < 7 ? NEED_MORE : 7 + 8 * u16(b, at + 5);
             case 'A':
                 return 1 + 8 + 8 + 8 + 4 + 4;
             case 'P':
@@ -179,11 +179,15 @@ final class SampleThinner {
             case 'T':
                 return 1 + 8 + 1;
             case 'K': // tag, u64 t, u16 n, u64 values[n]
-                return available < 11 ? NEED_MORE : 11 + 8 * (b.getShort(at + 9) & 0xffff);
+                return available < 11 ? NEED_MORE : 11 + 8 * u16(b, at + 9);
             case 'E':
                 return 1 + 8;
             default:
                 return UNKNOWN;
         }
+    }
+
+    private static int u16(ByteBuffer b, int at) {
+        return (b.get(at) & 0xff) | (b.get(at + 1) & 0xff) << 8;
     }
 }
