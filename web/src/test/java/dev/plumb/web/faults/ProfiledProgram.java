@@ -65,7 +65,11 @@ final class ProfiledProgram {
         List<String> cmd = new ArrayList<>();
         cmd.add(lab.subreaper().toString());
         cmd.add(log.toString());
-        cmd.addAll(plumb);
+        cmd.add(plumb.get(0)); // java
+        // the agent's work directory (its raw spool) lives under java.io.tmpdir; a killed agent
+        // cannot remove it, so keep it inside this experiment's directory
+        cmd.add("-Djava.io.tmpdir=" + Files.createDirectories(dir.resolve("tmp")));
+        cmd.addAll(plumb.subList(1, plumb.size()));
         cmd.add("run");
         cmd.addAll(runOptions);
         cmd.add("--follow-exec"); // bench/timed execs the program: the program is the second session
