@@ -1,5 +1,6 @@
 // The alerts page: active alerts and the rules, all through /api/alerts. Every value from the
 // API is written with textContent, never as HTML.
+import { here } from './api.js';
 import { rate, time } from './format.js';
 
 const els = {
@@ -28,7 +29,7 @@ function say(el, text, isError) {
 }
 
 async function api(method, path, body) {
-  const response = await fetch(path, {
+  const response = await fetch(here(path), {
     method,
     headers: body ? { 'Content-Type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,

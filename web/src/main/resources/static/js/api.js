@@ -1,5 +1,14 @@
 // Fetching from the REST API, status lines and table cells; shared by the page modules.
 
+/**
+ * A path on this server as an absolute URL without user:password: a page opened as
+ * https://user:pass@host/ (a login in the address) resolves relative URLs with the
+ * credentials in them, which fetch() refuses; the browser sends its cached login anyway.
+ */
+export function here(path) {
+  return new URL(path, location.origin).href;
+}
+
 /** GET (or POST when body is given) JSON; throws Error(message from {"error": …}) with .body set. */
 export async function getJson(url, body) {
   const init = { headers: { Accept: 'application/json' } };
@@ -10,7 +19,7 @@ export async function getJson(url, body) {
   }
   let response;
   try {
-    response = await fetch(url, init);
+    response = await fetch(here(url), init);
   } catch (e) {
     throw new Error(`cannot reach the server (${e.message})`);
   }

@@ -37,3 +37,23 @@ export function parseSize(text) {
   const power = { '': 0, k: 1, m: 2, g: 3, t: 4 }[m[2].toLowerCase()];
   return Math.round(Number(m[1]) * 1024 ** power);
 }
+
+/** 95000 → "1 min 35 s", 3725000 → "1 h 2 min" (as Humanize.duration on the server). */
+export function duration(ms) {
+  const v = Math.max(0, Math.round(ms));
+  if (v < 1000) return `${v} ms`;
+  const s = Math.floor(v / 1000);
+  if (s < 60) return `${(v / 1000).toFixed(1)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+}
+
+/** epoch ms → "3 min 5 s ago" within a week, else the UTC time. */
+export function ago(ms, now = Date.now()) {
+  if (ms === null || ms === undefined || Number.isNaN(ms)) return '—';
+  const d = now - ms;
+  if (d < 0 || d > 7 * 86400000) return time(ms);
+  if (d < 5000) return 'just now';
+  return `${duration(d).replace(/ \d+ (s|min)$/, '')} ago`;
+}

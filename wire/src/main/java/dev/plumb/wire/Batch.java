@@ -36,9 +36,11 @@ public record Batch(long seq, List<StackDef> stacks, List<Alloc> allocs, List<Fr
     }
 
     /**
-     * An allocation, identified within its session by the agent's {@code allocId}. In sampled
-     * mode one recorded allocation stands for {@code weight} real ones (1 in full mode), and
-     * every sum over allocations multiplies by it: totals are never scaled afterwards.
+     * An allocation, identified within its session by the agent's {@code allocId}. One row
+     * stands for {@code weight} real allocations: in sampled mode a sample's unbiasing weight;
+     * for temporaries the agent condensed (same stack and size, allocated in one second, freed
+     * in one second) the sum of their weights; otherwise 1. Every sum over allocations
+     * multiplies by it: totals are never scaled afterwards.
      */
     public record Alloc(long allocId, int stackId, long size, long atMicros, double weight) {
         public Alloc(long allocId, int stackId, long size, long atMicros) {

@@ -16,14 +16,16 @@ import picocli.CommandLine.Model.OptionSpec;
  * entrypoint). Precedence: a flag, then its environment variable, then this file, then the
  * built-in default. The file is {@code $PLUMB_CONFIG} (which must exist), else
  * {@code /etc/plumb/agent.properties} if present. Keys: {@code gatherer}, {@code service},
- * {@code deployment}, {@code host}, {@code token}, and {@code label.NAME=value} for extra
- * session labels.
+ * {@code deployment}, {@code host}, {@code token}, {@code tls} ({@code true}/{@code false}),
+ * {@code tls-ca} (a PEM file), {@code condense-after} (seconds), and {@code label.NAME=value}
+ * for extra session labels.
  */
 public final class AgentConfigFile implements IDefaultValueProvider {
     static final Path SYSTEM_FILE = Path.of("/etc/plumb/agent.properties");
     private static final Map<String, String> ENV_OF_OPTION = Map.of(
             "--gatherer", "PLUMB_GATHERER", "--service", "PLUMB_SERVICE", "--deployment", "PLUMB_DEPLOYMENT",
-            "--host", "PLUMB_HOST", "--token", "PLUMB_TOKEN");
+            "--host", "PLUMB_HOST", "--token", "PLUMB_TOKEN", "--tls", "PLUMB_TLS", "--tls-ca", "PLUMB_TLS_CA",
+            "--condense-after", "PLUMB_CONDENSE_AFTER");
 
     private final Properties properties;
     private final Map<String, String> environment;

@@ -58,6 +58,13 @@ public final class ProfileOptions {
                             + " sampled mode drops samples, counted in the summary."})
     String spoolLimit;
 
+    @Option(names = "--condense-after", paramLabel = "SECONDS", defaultValue = "${env:PLUMB_CONDENSE_AFTER:-10}",
+            description = {"Allocations freed within this many seconds are condensed: folded per backtrace, size and"
+                    + " second into one weighted row and its free (graphs, flamegraphs and leak tables stay the same,"
+                    + " far fewer rows are stored). Longer-lived ones are shipped individually. They reach the"
+                    + " gatherer up to this much later. 0 = off (env PLUMB_CONDENSE_AFTER; default ${DEFAULT-VALUE})."})
+    long condenseAfterSeconds;
+
     @Parameters(paramLabel = "CMD", arity = "1..*", description = "The program to profile and its arguments (after --).")
     List<String> command;
 
@@ -75,6 +82,9 @@ public final class ProfileOptions {
         }
         if (statsIntervalSeconds < 0) {
             throw new ParameterException(spec.commandLine(), "--stats-interval must not be negative");
+        }
+        if (condenseAfterSeconds < 0) {
+            throw new ParameterException(spec.commandLine(), "--condense-after must not be negative");
         }
         if (flushTimeoutSeconds < 0) {
             throw new ParameterException(spec.commandLine(), "--flush-timeout must not be negative");
@@ -100,7 +110,7 @@ public final class ProfileOptions {
             return new ProfiledRun(command, gatherer, labels, Duration.ofSeconds(flushTimeoutSeconds),
                     new java.io.PrintStream(new WriterOutputStream(err), true), captureEnv())
                     .saveUndeliveredTo(undeliveredDir).reportEvery(Duration.ofSeconds(statsIntervalSeconds))
-                    .spoolLimit(spoolLimitBytes()).run();
+                    .spoolLimit(spoolLimitBytes()).condenseAfter(Duration.ofSeconds(condenseAfterSeconds)).run();
         } catch (ProfiledRun.CommandNotStartedException e) {
             err.println("plumb: " + e.getMessage());
             return RunCommand.EXIT_CANNOT_START;

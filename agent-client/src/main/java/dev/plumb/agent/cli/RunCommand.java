@@ -1,9 +1,8 @@
 package dev.plumb.agent.cli;
 
 import dev.plumb.agent.ship.GathererAddress;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import dev.plumb.agent.ship.GathererClient;
+import dev.plumb.agent.ship.GathererRejectedException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,8 +40,15 @@ public final class RunCommand implements Callable<Integer> {
         AgentConfigFile config = profile.validate(spec);
         GathererAddress address = target.address(spec);
         var err = spec.commandLine().getErr();
-        String reachability = probe(address);
-        if (reachability != null) {
+        java.io.IOException unreachable = GathererClient.probe(address, 3000);
+        if (unreachable instanceof GathererRejectedException refused) {
+            // A TLS handshake that cannot succeed: say it now, and keep the profile for later.
+            err.println("plumb: " + refused.getMessage() + "; running " + profile.command.get(0)
+                    + " anyway and saving its profile in " + spoolDir + " for `plumb upload`.");
+            err.flush();
+        } else if (unreachable != null) {
+            String reachability = unreachable.getMessage() == null ? unreachable.getClass().getSimpleName()
+                    : unreachable.getMessage();
             // The program runs anyway: its capture spools locally and is delivered when the
             // gatherer appears, or saved for `plumb upload` if it has not by the flush timeout.
             err.println("plumb: cannot reach the gatherer at " + address + " (" + reachability + "); running "
@@ -53,12 +59,4 @@ public final class RunCommand implements Callable<Integer> {
         return profile.run(address, target.token(), config, spoolDir, err);
     }
 
-    private static String probe(GathererAddress address) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(address.host(), address.port()), 3000);
-            return null;
-        } catch (IOException e) {
-            return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        }
-    }
 }

@@ -43,6 +43,7 @@ public final class ProfiledRun {
     private final List<CaptureConnection> connections = new CopyOnWriteArrayList<>();
     private Path workDir;
     private Duration progressInterval = Duration.ZERO;
+    private Duration condenseAfter = SessionShipper.DEFAULT_CONDENSE_AFTER;
     private final java.util.concurrent.CountDownLatch stopAccepting = new java.util.concurrent.CountDownLatch(1);
     private final java.util.concurrent.CountDownLatch accepting = new java.util.concurrent.CountDownLatch(1);
     private Path fallbackDir;
@@ -95,6 +96,18 @@ public final class ProfiledRun {
         return this;
     }
 
+    /**
+     * Allocations freed within this are condensed into per-backtrace, per-second rows instead of
+     * being shipped one by one (zero: never; every allocation is shipped at once).
+     */
+    public ProfiledRun condenseAfter(Duration threshold) {
+        if (threshold.isNegative()) {
+            throw new IllegalArgumentException("the condensing threshold must not be negative");
+        }
+        this.condenseAfter = threshold;
+        return this;
+    }
+
     /** Print a progress line per profiled process this often (zero: never). */
     public ProfiledRun reportEvery(Duration interval) {
         this.progressInterval = interval;
@@ -127,9 +140,18 @@ public final class ProfiledRun {
     private synchronized void closeFallback() throws IOException {
         if (fallbackRecorder != null) {
             fallbackRecorder.close();
-            err.println("plumb: the gatherer at " + gatherer + " could not take everything within "
-                    + flushTimeout.toSeconds() + " s; the rest is saved in " + fallbackFile);
-            err.println("plumb: deliver it with: plumb upload --gatherer " + gatherer + " " + fallbackFile);
+            IOException rejection = shippers.stream().map(SessionShipper::rejection).filter(java.util.Objects::nonNull)
+                    .findFirst().orElse(null);
+            if (rejection != null) {
+                err.println("plumb: " + rejection.getMessage());
+                err.println("plumb: so the profile was not sent; it is saved in " + fallbackFile);
+                err.println("plumb: once that is fixed, deliver it with: plumb upload " + gatherer.uploadFlags() + " "
+                        + fallbackFile);
+            } else {
+                err.println("plumb: the gatherer at " + gatherer + " could not take everything within "
+                        + flushTimeout.toSeconds() + " s; the rest is saved in " + fallbackFile);
+                err.println("plumb: deliver it with: plumb upload " + gatherer.uploadFlags() + " " + fallbackFile);
+            }
         }
     }
 
@@ -230,7 +252,8 @@ public final class ProfiledRun {
     }
 
     private void startCapture(SocketChannel channel) throws IOException {
-        SessionShipper shipper = new SessionShipper(gatherer, labels, fallbackDir == null ? null : this::fallback);
+        SessionShipper shipper = new SessionShipper(gatherer, labels, fallbackDir == null ? null : this::fallback,
+                condenseAfter);
         shippers.add(shipper);
         CapturePump pump = new CapturePump(channel,
                 workDir.resolve("capture-" + connections.size() + ".raw"), spoolLimitBytes);

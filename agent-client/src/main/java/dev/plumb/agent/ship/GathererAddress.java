@@ -1,8 +1,15 @@
 package dev.plumb.agent.ship;
 
-/** HOST:PORT of a gatherer, parsed with a message that says what was wrong. */
-public record GathererAddress(String host, int port) {
+/**
+ * HOST:PORT of a gatherer, parsed with a message that says what was wrong, and how to speak
+ * to it: plaintext ({@code tls} null) or TLS.
+ */
+public record GathererAddress(String host, int port, GathererTls tls) {
     public static final int DEFAULT_PORT = 7070;
+
+    public GathererAddress(String host, int port) {
+        this(host, port, null);
+    }
 
     public static GathererAddress parse(String text) {
         String s = text.trim();
@@ -24,6 +31,16 @@ public record GathererAddress(String host, int port) {
             throw new IllegalArgumentException("'" + text + "' is not HOST:PORT with a port from 1 to 65535");
         }
         return new GathererAddress(host, port);
+    }
+
+    /** The same gatherer over TLS. */
+    public GathererAddress withTls(GathererTls tls) {
+        return new GathererAddress(host, port, tls);
+    }
+
+    /** `plumb upload` arguments that reach this gatherer the same way. */
+    public String uploadFlags() {
+        return "--gatherer " + this + (tls == null ? "" : " " + tls.flags());
     }
 
     @Override

@@ -43,13 +43,19 @@ public final class GathererClient implements AutoCloseable {
         reader.start();
     }
 
-    /** Connects and introduces the session; a refusal by the gatherer is a GathererRejectedException. */
+    /**
+     * Connects (over TLS if the address says so) and introduces the session; a refusal by the
+     * gatherer, or a TLS handshake that cannot succeed, is a GathererRejectedException.
+     */
     public static GathererClient connect(GathererAddress address, Hello hello) throws IOException {
         Socket socket = new Socket();
         try {
             socket.connect(new InetSocketAddress(address.host(), address.port()), CONNECT_TIMEOUT_MS);
             socket.setSoTimeout(HELLO_TIMEOUT_MS);
             socket.setTcpNoDelay(true);
+            if (address.tls() != null) {
+                socket = address.tls().handshake(socket, address);
+            }
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
             FrameReader in = new FrameReader(new BufferedInputStream(socket.getInputStream()));
             out.write(FrameCodec.encode(hello));
@@ -69,6 +75,23 @@ public final class GathererClient implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
+        }
+    }
+
+    /**
+     * Connects and, for TLS, completes the handshake, without introducing a session: null if
+     * that worked, else why not (a GathererRejectedException if retrying will not help).
+     */
+    public static IOException probe(GathererAddress address, int timeoutMillis) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address.host(), address.port()), timeoutMillis);
+            socket.setSoTimeout(timeoutMillis);
+            if (address.tls() != null) {
+                address.tls().handshake(socket, address).close();
+            }
+            return null;
+        } catch (IOException e) {
+            return e;
         }
     }
 

@@ -4,9 +4,10 @@ import dev.plumb.wire.ErrorCode;
 import java.io.IOException;
 
 /**
- * The gatherer answered with an ERROR frame. Retrying the same thing will not help — except
- * for {@link ErrorCode#INTERNAL} (database unavailable, gatherer shutting down), which says
- * nothing was stored and to reconnect and resend (docs/wire.md).
+ * The gatherer refused us — an ERROR frame, or a TLS handshake it or we refused: retrying the
+ * same thing will not help — except for {@link ErrorCode#INTERNAL} (database unavailable,
+ * gatherer shutting down), which says nothing was stored and to reconnect and resend
+ * (docs/wire.md).
  */
 public class GathererRejectedException extends IOException {
     private final ErrorCode code;
@@ -16,6 +17,13 @@ public class GathererRejectedException extends IOException {
         this.code = code;
     }
 
+    /** A refusal without an ERROR frame (TLS); the message is the whole explanation. */
+    public GathererRejectedException(String message, Throwable cause) {
+        super(message, cause);
+        this.code = null;
+    }
+
+    /** The gatherer's error code, or null when the refusal was not an ERROR frame. */
     public ErrorCode code() {
         return code;
     }

@@ -23,7 +23,10 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Turns one process's capture stream into batches for the gatherer: symbolizes each distinct
  * stack once, gives every allocation a session-wide id (frees reference that id, not the
- * address, which the allocator reuses), and cuts a batch when it is big enough or old enough.
+ * address, which the allocator reuses), condenses temporaries ({@link Condenser}: freed within
+ * {@code condenseAfter}, folded per stack, size and second), and cuts a batch when it is big
+ * enough or old enough. Condensing happens before a batch is cut, so a batch is fixed once
+ * cut and a resent batch is identical to the first sending.
  *
  * <p>Delivery: up to {@link #MAX_IN_FLIGHT} batches are sent before waiting for the oldest
  * acknowledgement. Unacknowledged batches are kept; when the connection breaks the shipper
@@ -38,6 +41,8 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     static final int MAX_EVENTS_PER_BATCH = 20_000;
     static final long MAX_BATCH_AGE_MICROS = 250_000;
     static final int MAX_IN_FLIGHT = 8;
+    /** Default for how long an allocation is held back to see whether it is a temporary. */
+    public static final Duration DEFAULT_CONDENSE_AFTER = Duration.ofSeconds(10);
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(120);
 
     private GathererAddress address;
@@ -51,14 +56,22 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     private final Map<Integer, Integer> wireStackOfNative = new HashMap<>();
     private final Map<List<Batch.StackFrame>, Integer> wireStackOfFrames = new HashMap<>();
     private final List<Batch.StackDef> stackDefs = new ArrayList<>();
-    private final Map<Long, Batch.Alloc> liveAllocByAddress = new HashMap<>();
+    private final Map<Long, LiveAllocation> liveByAddress = new HashMap<>();
     private final ShipperStats stats = new ShipperStats();
+    private final Condenser condenser;
     private final ArrayDeque<Batch> unacked = new ArrayDeque<>();
     private final Set<Integer> definedOnConnection = new HashSet<>();
 
     private List<Batch.Alloc> pendingAllocs = new ArrayList<>();
     private List<Batch.Free> pendingFrees = new ArrayList<>();
     private long oldestPendingMicros = -1;
+    /** Capture time the rows being added belong to: the current event's, or the idle clock's. */
+    private long nowMicros;
+    /** The latest event time of the capture stream. */
+    private long streamMicros;
+    private long events;
+    private long eventsAtLastTick = -1;
+    private long wallMicrosAtLastEvents;
     private long nextAllocId = 1;
     private long nextSeq = 1;
     private long sentSeq;
@@ -66,22 +79,50 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     private Hello hello;
     private GathererClient client;
     private IOException failure;
+    private IOException rejection;
     private volatile long giveUpAtNanos = Long.MAX_VALUE;
 
     public SessionShipper(GathererAddress address, SessionLabels labels) {
         this(address, labels, null);
     }
 
+    public SessionShipper(GathererAddress address, SessionLabels labels,
+                          java.util.function.Supplier<GathererAddress> fallback) {
+        this(address, labels, fallback, DEFAULT_CONDENSE_AFTER);
+    }
+
     /**
      * @param fallback where to send what the gatherer could not be given before the deadline
      *                 ({@link #giveUpAfter}): a local recorder, so nothing is lost and
      *                 `plumb upload` delivers it later; null drops it (and counts it)
+     * @param condenseAfter allocations freed within this are condensed ({@link Condenser});
+     *                      zero ships every allocation individually at once
      */
     public SessionShipper(GathererAddress address, SessionLabels labels,
-                          java.util.function.Supplier<GathererAddress> fallback) {
+                          java.util.function.Supplier<GathererAddress> fallback, Duration condenseAfter) {
+        this(address, labels, fallback, condenseAfter, Condenser.DEFAULT_MAX_YOUNG, Condenser.DEFAULT_MAX_GROUPS);
+    }
+
+    /** With the condenser's bounds spelled out (tests). */
+    SessionShipper(GathererAddress address, SessionLabels labels, java.util.function.Supplier<GathererAddress> fallback,
+                   Duration condenseAfter, int maxYoung, int maxGroups) {
         this.address = address;
         this.labels = labels;
         this.fallback = fallback;
+        this.condenser = new Condenser(condenseAfter.toNanos() / 1000, maxYoung, maxGroups, new Condenser.Output() {
+            @Override
+            public void allocation(Batch.Alloc alloc) {
+                pendingAllocs.add(alloc);
+                added();
+            }
+
+            @Override
+            public void temporaries(Batch.Alloc alloc, Batch.Free free) {
+                pendingAllocs.add(alloc);
+                pendingFrees.add(free);
+                added();
+            }
+        }, stats);
     }
 
     /** Whether undelivered batches went to the local fallback recorder. */
@@ -96,6 +137,24 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
 
     public ShipperStats stats() {
         return stats;
+    }
+
+    /**
+     * Why the gatherer refused this session (a token, a TLS handshake), if it did and the
+     * profile went to the local fallback recorder because of it; null otherwise.
+     */
+    public IOException rejection() {
+        lock.lock();
+        try {
+            return rejection;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The young buffer and open groups, for tests that check their bounds between events. */
+    Condenser condenser() {
+        return condenser;
     }
 
     /** Why delivery was given up, if it was; the capture stream is still drained. */
@@ -154,12 +213,10 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     public void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId, double weight) {
         lock.lock();
         try {
-            Batch.Alloc alloc = new Batch.Alloc(nextAllocId++, wireStack(nativeStackId), size, atMicros, weight);
-            liveAllocByAddress.put(address, alloc);
-            pendingAllocs.add(alloc);
+            advance(atMicros);
+            liveByAddress.put(address, condenser.allocated(nextAllocId++, wireStack(nativeStackId), size, atMicros, weight));
             stats.allocations++;
             stats.bytesAllocated += size;
-            afterEvent(atMicros);
         } finally {
             lock.unlock();
         }
@@ -169,16 +226,20 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
     public void onFree(long atMicros, long address) {
         lock.lock();
         try {
-            Batch.Alloc alloc = liveAllocByAddress.remove(address);
+            advance(atMicros);
+            LiveAllocation alloc = liveByAddress.remove(address);
             if (alloc == null) {
                 // allocated before capture started, or by the capture library itself, or a sample
                 // the spool left out: nothing of it was shipped, so neither is its free
                 stats.unmatchedFrees++;
                 return;
             }
-            pendingFrees.add(Batch.Free.of(alloc, atMicros));
             stats.frees++;
-            afterEvent(atMicros);
+            Batch.Free free = condenser.freed(alloc, atMicros);
+            if (free != null) {
+                pendingFrees.add(free);
+                added();
+            }
         } finally {
             lock.unlock();
         }
@@ -228,13 +289,30 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
         }
     }
 
-    /** Cuts a batch if events have waited long enough; called by a timer, skipped while busy. */
-    public void flushIfDue(long nowMicros) {
+    /**
+     * Called by a timer with the wall clock, skipped while busy. If no event arrived since the
+     * previous call, the program is idle (or the decoder caught up), so capture time is taken
+     * to run on with the wall clock from the last event: what outlived the condensing threshold
+     * is shipped and finished groups are emitted even when nothing else happens. Then cuts a
+     * batch if rows have waited long enough.
+     */
+    public void flushIfDue(long wallMicros) {
         if (!lock.tryLock()) {
             return;
         }
         try {
-            if (!ended && oldestPendingMicros >= 0 && nowMicros - oldestPendingMicros >= MAX_BATCH_AGE_MICROS) {
+            if (ended) {
+                return;
+            }
+            if (events != eventsAtLastTick) {
+                eventsAtLastTick = events;
+                wallMicrosAtLastEvents = wallMicros;
+            } else if (streamMicros > 0 && wallMicros > wallMicrosAtLastEvents) {
+                // Not remembered as stream time: an event still in the library's buffer keeps its own.
+                nowMicros = streamMicros + (wallMicros - wallMicrosAtLastEvents);
+                condenser.advanceTo(nowMicros);
+            }
+            if (oldestPendingMicros >= 0 && wallMicros - oldestPendingMicros >= MAX_BATCH_AGE_MICROS) {
                 cut(0);
             }
         } finally {
@@ -260,14 +338,27 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
             return;
         }
         ended = true;
-        stats.liveAtEnd = liveAllocByAddress.size();
+        nowMicros = Math.max(nowMicros, atMicros);
+        condenser.drain(); // what is still young at the end is a leak: shipped individually
+        stats.liveAtEnd = liveByAddress.size();
         cut(Math.max(1, atMicros));
         drain();
     }
 
-    private void afterEvent(long atMicros) {
+    /** An event at {@code atMicros}: first ship and emit what that time settles. */
+    private void advance(long atMicros) {
+        events++;
+        nowMicros = atMicros;
+        if (atMicros > streamMicros) {
+            streamMicros = atMicros;
+        }
+        condenser.advanceTo(atMicros);
+    }
+
+    /** Rows were added to the pending batch: start its age, cut it when it is full. */
+    private void added() {
         if (oldestPendingMicros < 0) {
-            oldestPendingMicros = atMicros;
+            oldestPendingMicros = nowMicros;
         }
         if (pendingAllocs.size() + pendingFrees.size() >= MAX_EVENTS_PER_BATCH) {
             cut(0);
@@ -337,11 +428,16 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
                 dropAcked(client.ackedSeq());
                 return;
             } catch (GathererRejectedException e) {
+                disconnect();
                 if (e.retryable()) {
                     // error 6: the database is down or the gatherer is stopping; nothing of the
                     // batch was stored, so reconnect and resend like after a broken connection
-                    disconnect();
                     pauseOrGiveUp(e);
+                } else if (fallback != null && !onFallback) {
+                    // Retrying will not change the gatherer's mind (a token, a certificate): keep the
+                    // profile locally at once, if we can, for `plumb upload` once that is fixed.
+                    rejection = e;
+                    switchToFallback();
                 } else {
                     giveUp(e);
                 }
@@ -399,16 +495,8 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
         long delayMillis = Math.min(backoff.nextDelayMillis(), Math.max(0, leftMillis));
         if (leftMillis <= 0) {
             if (fallback != null && !onFallback) {
-                // The gatherer stayed away past the deadline: keep everything in a local
-                // recording instead. Same session id, so an upload continues it exactly once.
-                onFallback = true;
-                try {
-                    address = fallback.get();
-                } catch (RuntimeException e) {
-                    giveUp(new IOException(e.getMessage(), e));
-                    return;
-                }
-                backoff.reset();
+                // The gatherer stayed away past the deadline: keep everything in a local recording instead.
+                switchToFallback();
                 return;
             }
             giveUp(cause);
@@ -421,6 +509,18 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
             Thread.currentThread().interrupt();
             giveUp(cause);
         }
+    }
+
+    /** From now on, ship to the local recorder. Same session id, so an upload continues it exactly once. */
+    private void switchToFallback() {
+        onFallback = true;
+        try {
+            address = fallback.get();
+        } catch (RuntimeException e) {
+            giveUp(new IOException(e.getMessage(), e));
+            return;
+        }
+        backoff.reset();
     }
 
     private void giveUp(IOException cause) {

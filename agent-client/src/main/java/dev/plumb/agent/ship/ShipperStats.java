@@ -17,15 +17,26 @@ public final class ShipperStats {
     long unmatchedFrees;
     /** Sampled mode: SAMPLE records the agent's spool left out because it was full. */
     long spoolDroppedSamples;
+    /** Temporaries folded into condensed rows, and those rows (a row and its free each). */
+    long condensedAllocations;
+    long condensedRows;
+    /** Young allocations shipped before the threshold because the young buffer was full. */
+    long youngEvicted;
     dev.plumb.agent.capture.CaptureCounters library;
     private long eventsAtLastProgress;
     private long nanosAtLastProgress = System.nanoTime();
 
     public String summary() {
         return String.format("pid %d (%s): %,d allocations, %,d frees, %,d distinct stacks, %,d still live at exit,"
-                + " %,d batches delivered%s%s", pid, exe, allocations, frees, stacks, liveAtEnd, batches,
-                connections > 1 ? " over " + connections + " connections" : "",
+                + " %s, %,d batches delivered%s%s", pid, exe, allocations, frees, stacks, liveAtEnd, condensing(),
+                batches, connections > 1 ? " over " + connections + " connections" : "",
                 droppedEvents > 0 ? ", " + droppedEvents + " events NOT delivered" : "") + librarySummary();
+    }
+
+    /** How much condensing saved: temporaries folded, the rows they became, early evictions. */
+    private String condensing() {
+        return String.format("%,d temporaries condensed into %,d rows", condensedAllocations, condensedRows)
+                + (youngEvicted > 0 ? String.format(" (%,d shipped early: young buffer full)", youngEvicted) : "");
     }
 
     /** What the capture library itself reported: time the program waited, samples it dropped. */
@@ -58,8 +69,9 @@ public final class ShipperStats {
         long now = System.nanoTime();
         double seconds = Math.max(1e-9, (now - nanosAtLastProgress) / 1e9);
         String line = String.format("pid %d: %,d events (%,.0f/s), %,d stacks, %,d KiB captured but not yet"
-                + " processed, %,d batches delivered, %,d reconnect attempts, %,d events undelivered", pid, events,
-                (events - eventsAtLastProgress) / seconds, stacks, spoolLagBytes / 1024, batches, retries, droppedEvents);
+                + " processed, %s, %,d batches delivered, %,d reconnect attempts, %,d events undelivered", pid, events,
+                (events - eventsAtLastProgress) / seconds, stacks, spoolLagBytes / 1024, condensing(), batches, retries,
+                droppedEvents);
         eventsAtLastProgress = events;
         nanosAtLastProgress = now;
         return line;
@@ -75,5 +87,17 @@ public final class ShipperStats {
 
     public long frees() {
         return frees;
+    }
+
+    public long condensedAllocations() {
+        return condensedAllocations;
+    }
+
+    public long condensedRows() {
+        return condensedRows;
+    }
+
+    public long youngEvicted() {
+        return youngEvicted;
     }
 }

@@ -73,7 +73,7 @@ class RunCommandTest {
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("--gatherer").contains("--service").contains("--deployment").contains("Exit code is CMD's")
                 .contains("--mode").contains("sampled: Poisson sampling").contains("--sample-bytes")
-                .contains("--follow-exec");
+                .contains("--follow-exec").contains("--tls").contains("--tls-ca");
     }
 
     @Test
@@ -137,6 +137,8 @@ class RunCommandTest {
                 "i=0; while [ $i -lt 30 ]; do i=$((i+1)); sleep 0.1; done");
         assertThat(r.exit()).isZero();
         assertThat(r.err()).containsPattern("pid \\d+: [\\d,]+ events \\([\\d,]+/s\\), [\\d,]+ stacks, [\\d,]+ KiB captured");
+        assertThat(r.err()).containsPattern("KiB captured but not yet processed, [\\d,]+ temporaries condensed into"
+                + " [\\d,]+ rows, ");
 
         Result bad = plumb("run", "--stats-interval", "-1", "--", "/bin/true");
         assertThat(bad.exit()).isEqualTo(2);
@@ -152,5 +154,48 @@ class RunCommandTest {
         RunCommand run = new RunCommand();
         new picocli.CommandLine(run).parseArgs("--", "/bin/true");
         assertThat(run.profile.spoolLimitBytes()).as("default").isEqualTo(dev.plumb.agent.run.ProfiledRun.DEFAULT_SPOOL_LIMIT_BYTES);
+    }
+
+    @Test
+    void anUnreadableTlsCaIsABadArgument(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Result missing = plumb("upload", "--tls-ca", dir.resolve("nope.pem").toString(), "--gatherer", "localhost:1",
+                "/bin/true");
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("--tls-ca: cannot read " + dir.resolve("nope.pem"));
+
+        java.nio.file.Path notPem = java.nio.file.Files.writeString(dir.resolve("x.pem"), "hello");
+        Result junk = plumb("run", "--tls-ca", notPem.toString(), "--", "/bin/true");
+        assertThat(junk.exit()).isEqualTo(2);
+        assertThat(junk.err()).contains("--tls-ca: " + notPem);
+    }
+
+    @Test
+    void condenseAfterReachesTheShipperAndZeroTurnsCondensingOff(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String[] program = {"/bin/sh", "-c", "for i in 1 2 3 4 5 6 7 8; do x=$(echo $i); done"};
+        Result on = plumb(concat(new String[] {"record", "-o", dir.resolve("on.plumb").toString(), "--"}, program));
+        assertThat(on.exit()).isZero();
+        java.util.regex.Matcher condensed = java.util.regex.Pattern.compile("([\\d,]+) temporaries condensed into ([\\d,]+) rows")
+                .matcher(on.err());
+        assertThat(condensed.find()).as(on.err()).isTrue();
+        assertThat(Long.parseLong(condensed.group(1).replace(",", ""))).as("the shell's temporaries, by default").isPositive();
+
+        Result off = plumb(concat(new String[] {"record", "-o", dir.resolve("off.plumb").toString(), "--condense-after", "0",
+                "--"}, program));
+        assertThat(off.exit()).isZero();
+        assertThat(off.err()).contains(" 0 temporaries condensed into 0 rows");
+        assertThat(java.nio.file.Files.size(dir.resolve("off.plumb"))).as("without condensing the recording is bigger")
+                .isGreaterThan(java.nio.file.Files.size(dir.resolve("on.plumb")));
+
+        Result bad = plumb("run", "--condense-after", "-1", "--", "/bin/true");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--condense-after must not be negative");
+        assertThat(plumb("run", "--help").out()).contains("--condense-after").contains("0 = off");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 }

@@ -10,11 +10,16 @@ import dev.plumb.wire.Frame;
 import dev.plumb.wire.FrameCodec;
 import dev.plumb.wire.WireException;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.File;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -27,6 +32,7 @@ import reactor.netty.Connection;
 import reactor.netty.DisposableServer;
 import reactor.netty.NettyInbound;
 import reactor.netty.NettyOutbound;
+import reactor.netty.NettyPipeline;
 import reactor.netty.tcp.TcpServer;
 
 /**
@@ -38,6 +44,8 @@ import reactor.netty.tcp.TcpServer;
  * of the gatherer's memory filling up. A bad frame gets an ERROR frame and closes that
  * connection only. Stopping is graceful: batches already received are committed and
  * acknowledged before the connections close.
+ * With plumb.gatherer.tls.* set the port speaks only TLS; a plaintext agent is told so in
+ * an ERROR frame ({@link ProtocolSniffer}).
  */
 @Component
 public class GathererServer implements SmartLifecycle {
@@ -79,13 +87,50 @@ public class GathererServer implements SmartLifecycle {
             return t;
         });
         decoderScheduler = Schedulers.fromExecutorService(decoders);
-        server = TcpServer.create()
+        boolean tls = properties.tls().enabled();
+        TcpServer tcp = TcpServer.create()
                 .host(properties.host())
                 .port(properties.port())
+                .doOnChannelInit((observer, channel, remoteAddress) -> {
+                    ChannelPipeline pipeline = channel.pipeline();
+                    if (pipeline.get(NettyPipeline.SslHandler) != null) {
+                        pipeline.addBefore(NettyPipeline.SslHandler, "plumb.protocolSniffer", new ProtocolSniffer(true));
+                        pipeline.addAfter(NettyPipeline.SslHandler, "plumb.tlsHandshakeLog", new TlsHandshakeLog());
+                    } else {
+                        pipeline.addFirst("plumb.protocolSniffer", new ProtocolSniffer(tls));
+                    }
+                })
                 .doOnConnection(this::onConnection)
-                .handle(this::serve)
-                .bindNow(Duration.ofSeconds(30));
-        log.info("gatherer listening for agents on {}:{}", properties.host(), server.port());
+                .handle(this::serve);
+        if (tls) {
+            SslContext ssl = serverSslContext(properties.tls());
+            tcp = tcp.secure(spec -> spec.sslContext(ssl));
+        }
+        server = tcp.bindNow(Duration.ofSeconds(30));
+        log.info("gatherer listening for agents on {}:{}{}", properties.host(), server.port(),
+                tls ? " (TLS only, certificate " + properties.tls().certificate() + ")" : "");
+    }
+
+    /** Reads the PEM files now, so that a wrong path or key stops the start with a message saying which. */
+    static SslContext serverSslContext(GathererProperties.Tls tls) {
+        File certificate = new File(tls.certificate());
+        File key = new File(tls.privateKey());
+        for (File f : new File[] {certificate, key}) {
+            if (!f.isFile() || !f.canRead()) {
+                throw new IllegalStateException("plumb.gatherer.tls: cannot read " + f
+                        + (f == certificate ? " (certificate)" : " (private key)"));
+            }
+        }
+        try {
+            return SslContextBuilder.forServer(certificate, key).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            throw new IllegalStateException("plumb.gatherer.tls: cannot use certificate " + certificate + " with key " + key
+                    + ": " + root.getMessage() + " (PEM files expected; the key as unencrypted PKCS#8, 'BEGIN PRIVATE KEY')", e);
+        }
     }
 
     private void onConnection(Connection connection) {

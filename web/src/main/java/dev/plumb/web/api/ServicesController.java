@@ -2,6 +2,7 @@ package dev.plumb.web.api;
 
 import dev.plumb.web.query.DeployComparisonQuery;
 import dev.plumb.web.query.DeploymentVerdictQuery;
+import dev.plumb.web.query.ServiceDeploymentsQuery;
 import dev.plumb.web.query.SessionsInScopeQuery;
 import java.util.List;
 import org.springframework.http.MediaType;
@@ -13,24 +14,33 @@ import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
 
 /**
- * Per-service analysis: a deployment's verdict aggregated over its hosts, and the comparison
+ * The services and their deployments, and per-service analysis: a deployment's verdict aggregated over its hosts, and the comparison
  * of two deployments' leak rates per backtrace (method: docs/analysis.md).
  */
 @RestController
-@RequestMapping(path = "/api/services/{service}", produces = MediaType.APPLICATION_JSON_VALUE)
+@RequestMapping(path = "/api/services", produces = MediaType.APPLICATION_JSON_VALUE)
 public class ServicesController {
     private final DeploymentVerdictQuery verdicts;
     private final DeployComparisonQuery comparisons;
     private final SessionsInScopeQuery sessions;
+    private final ServiceDeploymentsQuery deployments;
 
     public ServicesController(DeploymentVerdictQuery verdicts, DeployComparisonQuery comparisons,
-            SessionsInScopeQuery sessions) {
+            SessionsInScopeQuery sessions, ServiceDeploymentsQuery deployments) {
         this.verdicts = verdicts;
         this.comparisons = comparisons;
         this.sessions = sessions;
+        this.deployments = deployments;
     }
 
-    @GetMapping("/deployments/{deployment}/verdict")
+    /** Every service with its deployments, newest first: what the compare page offers. */
+    @GetMapping
+    public Mono<Items<ServiceJson>> services() {
+        return Blocking.call(() -> new Items<>(deployments.all().entrySet().stream()
+                .map(e -> ServiceJson.of(e.getKey(), e.getValue())).toList()));
+    }
+
+    @GetMapping("/{service}/deployments/{deployment}/verdict")
     public Mono<DeploymentVerdictJson> verdict(@PathVariable String service, @PathVariable String deployment) {
         return Blocking.call(() -> {
             var v = verdicts.verdict(service, deployment);
@@ -41,7 +51,7 @@ public class ServicesController {
         });
     }
 
-    @GetMapping("/compare")
+    @GetMapping("/{service}/compare")
     public Mono<Items<StackComparisonJson>> compare(@PathVariable String service,
             @RequestParam(required = false) String base, @RequestParam(required = false) String target) {
         if (base == null || base.isBlank() || target == null || target.isBlank()) {
@@ -59,7 +69,7 @@ public class ServicesController {
         });
     }
 
-    private static ApiException noSessions(String service, String deployment) {
+    static ApiException noSessions(String service, String deployment) {
         return ApiException.notFound("no sessions of service '" + Params.clip(service) + "' deployment '"
                 + Params.clip(deployment) + "'");
     }

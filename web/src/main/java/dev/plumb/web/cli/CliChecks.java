@@ -24,4 +24,9 @@ final class CliChecks {
             }
         }
     }
+
+    /** A JDBC URL fit to print: a password in its parameters is masked. */
+    static String redacted(String jdbcUrl) {
+        return jdbcUrl == null ? null : jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
 }

@@ -35,6 +35,9 @@ public final class GathererCommand implements Callable<Integer> {
     @Mixin
     TokenOption token = new TokenOption();
 
+    @Mixin
+    GathererTlsOptions gathererTls = new GathererTlsOptions();
+
     @Unmatched
     List<String> springArgs = new ArrayList<>();
 
@@ -44,13 +47,16 @@ public final class GathererCommand implements Callable<Integer> {
         CliChecks.port(spec, "--http-port", httpPort);
         database.check(spec, true);
         CliChecks.springArgs(spec, springArgs);
+        List<String> args = new ArrayList<>(springArgs);
+        args.addAll(gathererTls.springArgs(spec));
         RunningServer running = RunningServer.start(new ServerOptions(httpPort, gathererPort, null, database.url,
-                database.user, database.password, token.token, springArgs), ServerRole.GATHERER);
+                database.user, database.password, token.token, args), ServerRole.GATHERER);
         var out = spec.commandLine().getOut();
-        out.println("plumb: gatherer    :" + running.gathererPort() + "  (agents: plumb run --gatherer HOST:"
-                + running.gathererPort() + " -- CMD)");
+        out.println("plumb: gatherer    :" + running.gathererPort() + (gathererTls.enabled() ? ", TLS only" : "")
+                + "  (agents: plumb run --gatherer HOST:" + running.gathererPort()
+                + (gathererTls.enabled() ? " --tls" : "") + " -- CMD)");
         out.println("plumb: health      " + running.webUrl() + "/actuator/health");
-        out.println("plumb: database    " + database.url);
+        out.println("plumb: database    " + CliChecks.redacted(database.url));
         out.flush();
         running.awaitShutdown();
         return 0;

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "plumb", mixinStandardHelpOptions = true, version = "plumb 0.1.0",
         description = {"Plumb: find memory leaks in native programs, across a fleet.", ""},
         subcommands = {DemoCommand.class, ServerCommand.class, WebCommand.class, GathererCommand.class,
-                RunCommand.class, RecordCommand.class, UploadCommand.class, ImportCommand.class},
+                RunCommand.class, RecordCommand.class, UploadCommand.class, ImportCommand.class, HashPasswordCommand.class},
         footer = {"", "Start with:  plumb demo"})
 public final class PlumbCli implements Callable<Integer> {
     @Spec

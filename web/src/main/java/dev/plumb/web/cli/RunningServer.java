@@ -55,9 +55,10 @@ public final class RunningServer implements AutoCloseable {
             properties.put("plumb.gatherer.tokens", options.token());
         }
         try {
-            // Every role's HTTP server (the gatherer role serves actuator) answers off the read callback.
+            // Every role's HTTP server (the gatherer role serves actuator) answers off the read
+            // callback, and has the same login, headers and cross-site check.
             ConfigurableApplicationContext context = new SpringApplicationBuilder(role.application(),
-                    dev.plumb.web.config.AnswerOffTheReadCallback.class)
+                    dev.plumb.web.config.AnswerOffTheReadCallback.class, dev.plumb.web.config.WebSecurity.class)
                     .properties(properties)
                     .run(options.springArgs().toArray(String[]::new));
             return new RunningServer(embedded, context, role);
@@ -81,8 +82,13 @@ public final class RunningServer implements AutoCloseable {
         return gatherer.port();
     }
 
+    /** http, or https when the web port has a certificate (--web-tls-cert, server.ssl.*). */
     public String webUrl() {
-        return "http://localhost:" + webPort();
+        var env = context.getEnvironment();
+        boolean https = env.getProperty("server.ssl.enabled", Boolean.class, true)
+                && (env.getProperty("server.ssl.certificate") != null || env.getProperty("server.ssl.key-store") != null
+                || env.getProperty("server.ssl.bundle") != null);
+        return (https ? "https" : "http") + "://localhost:" + webPort();
     }
 
     public ConfigurableApplicationContext context() {

@@ -13,7 +13,10 @@ import picocli.CommandLine.Unmatched;
 
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = {"Run the gatherer and the web UI in one process.",
-                "PostgreSQL is embedded (data in --data-dir) unless --db-url is given."},
+                "PostgreSQL is embedded (data in --data-dir) unless --db-url is given.",
+                "Optional: TLS for agents (--tls-cert/--tls-key), HTTPS (--web-tls-cert/--web-tls-key), and a login for"
+                        + " the UI and API (--plumb.web.auth.username=U --plumb.web.auth.password=P, or"
+                        + " PLUMB_WEB_AUTH_USERNAME/PLUMB_WEB_AUTH_PASSWORD)."},
         footer = {"", "Other --key=value arguments are Spring properties, e.g. --logging.level.dev.plumb=debug"})
 public final class ServerCommand implements Callable<Integer> {
     @Spec
@@ -22,23 +25,52 @@ public final class ServerCommand implements Callable<Integer> {
     @Mixin
     ServerMixin server;
 
+    @Mixin
+    GathererTlsOptions gathererTls = new GathererTlsOptions();
+
+    @Mixin
+    WebTlsOptions webTls = new WebTlsOptions();
+
     @Unmatched
     List<String> springArgs = new ArrayList<>();
 
+    /**
+     * The Spring arguments this command line amounts to: the extra --key=value arguments and
+     * the TLS options as the properties they stand for.
+     */
+    public List<String> springArguments() {
+        CliChecks.springArgs(spec, springArgs);
+        List<String> args = new ArrayList<>(springArgs);
+        args.addAll(gathererTls.springArgs(spec));
+        args.addAll(webTls.springArgs(spec));
+        return args;
+    }
+
     @Override
     public Integer call() throws Exception {
-        ServerOptions options = server.toOptions(spec, springArgs);
+        ServerOptions options = server.toOptions(spec, springArguments());
         RunningServer running = RunningServer.start(options);
         var out = spec.commandLine().getOut();
-        out.println("plumb: web UI      " + running.webUrl() + "/");
-        out.println("plumb: gatherer    localhost:" + running.gathererPort() + "  (agents: plumb run --gatherer HOST:"
-                + running.gathererPort() + " -- CMD)");
-        out.println("plumb: database    " + (options.dbUrl() == null
-                ? "embedded PostgreSQL in " + options.dataDir().resolve("postgres") : options.dbUrl()));
+        printStarted(out, running, options);
         out.println("plumb: Ctrl-C to stop");
         out.flush();
         running.awaitShutdown();
         return 0;
+    }
+
+    /** Where to find what was started; no secret (a password in a JDBC URL is masked). */
+    static void printStarted(java.io.PrintWriter out, RunningServer running, ServerOptions options) {
+        var env = running.context().getEnvironment();
+        boolean tls = env.getProperty("plumb.gatherer.tls.certificate") != null;
+        String user = env.getProperty("plumb.web.auth.username");
+        out.println("plumb: web UI      " + running.webUrl() + "/");
+        out.println("plumb: login       " + (user == null || user.isBlank()
+                ? "none: anyone who can reach the web port can read every profile (set plumb.web.auth.*)"
+                : "HTTP basic, user " + user));
+        out.println("plumb: gatherer    localhost:" + running.gathererPort() + (tls ? ", TLS only" : "")
+                + "  (agents: plumb run --gatherer HOST:" + running.gathererPort() + (tls ? " --tls" : "") + " -- CMD)");
+        out.println("plumb: database    " + (options.dbUrl() == null
+                ? "embedded PostgreSQL in " + options.dataDir().resolve("postgres") : CliChecks.redacted(options.dbUrl())));
     }
 
     /** Options shared by `server` and `demo`. */

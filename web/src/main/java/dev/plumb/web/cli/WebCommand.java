@@ -26,6 +26,9 @@ public final class WebCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions database = new DatabaseOptions();
 
+    @Mixin
+    WebTlsOptions webTls = new WebTlsOptions();
+
     @Unmatched
     List<String> springArgs = new ArrayList<>();
 
@@ -34,11 +37,13 @@ public final class WebCommand implements Callable<Integer> {
         CliChecks.port(spec, "--web-port", webPort);
         database.check(spec, true);
         CliChecks.springArgs(spec, springArgs);
+        List<String> args = new ArrayList<>(springArgs);
+        args.addAll(webTls.springArgs(spec));
         RunningServer running = RunningServer.start(new ServerOptions(webPort, 0, null, database.url, database.user,
-                database.password, null, springArgs), ServerRole.WEB);
+                database.password, null, args), ServerRole.WEB);
         var out = spec.commandLine().getOut();
         out.println("plumb: web UI      " + running.webUrl() + "/");
-        out.println("plumb: database    " + database.url);
+        out.println("plumb: database    " + CliChecks.redacted(database.url));
         out.flush();
         running.awaitShutdown();
         return 0;

@@ -6,12 +6,12 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.reactive.result.view.Rendering;
+import org.springframework.web.util.UriComponentsBuilder;
 import reactor.core.publisher.Mono;
 
 /**
- * /alerts: rules (built-in and the user's, editable) and active alerts, from /api/alerts; and
- * /services/{service}/compare: two deployments' leak rates per backtrace. Both pages fetch
- * their data from the REST API in the browser.
+ * /alerts: rules (built-in and the user's, editable) and active alerts, fetched from
+ * /api/alerts in the browser; and /services/{service}/compare, now a redirect to /compare.
  */
 @Controller
 public class AnalysisPagesController {
@@ -32,11 +32,17 @@ public class AnalysisPagesController {
                 .build());
     }
 
+    /** The former deploy comparison page: /compare compares deployments now; old links keep working. */
     @GetMapping("/services/{service}/compare")
     public Mono<Rendering> compare(@PathVariable String service, @RequestParam(required = false) String base,
             @RequestParam(required = false) String target) {
-        return Mono.just(Rendering.view("deploy-compare").modelAttribute("service", service)
-                .modelAttribute("base", base == null ? "" : base).modelAttribute("target", target == null ? "" : target)
-                .build());
+        UriComponentsBuilder uri = UriComponentsBuilder.fromPath("/compare").queryParam("service", service);
+        if (base != null) {
+            uri.queryParam("base", base);
+        }
+        if (target != null) {
+            uri.queryParam("target", target);
+        }
+        return Mono.just(Rendering.redirectTo(uri.encode().build().toUriString()).build());
     }
 }

@@ -7,9 +7,9 @@ import org.springframework.web.reactive.result.view.Rendering;
 import reactor.core.publisher.Mono;
 
 /**
- * /script (the script console) and /compare (two sessions side by side). Both are shells that
- * fetch everything from the REST API; the ids from the query string are passed on only when
- * they are ids, so nothing else reaches the page.
+ * /script (the script console) and /compare (two sessions or two deployments side by side). Both
+ * are shells that fetch everything from the REST API; session ids from the query string are
+ * passed on only when they are ids.
  */
 @Controller
 public class ConsolePagesController {
@@ -18,11 +18,22 @@ public class ConsolePagesController {
         return Mono.just(Rendering.view("script").modelAttribute("sessionId", idOrEmpty(session)).build());
     }
 
+    /**
+     * Two sessions (?base=&target= session ids), or two deployments of a service
+     * (?service=S&base=A&target=B, deployment names, which Thymeleaf escapes like any text).
+     */
     @GetMapping("/compare")
-    public Mono<Rendering> compare(@RequestParam(required = false) String base,
-            @RequestParam(required = false) String target) {
-        return Mono.just(Rendering.view("compare").modelAttribute("base", idOrEmpty(base))
-                .modelAttribute("target", idOrEmpty(target)).build());
+    public Mono<Rendering> compare(@RequestParam(required = false) String service,
+            @RequestParam(required = false) String base, @RequestParam(required = false) String target) {
+        boolean deployments = service != null && !service.isBlank();
+        return Mono.just(Rendering.view("compare")
+                .modelAttribute("service", deployments ? service : "")
+                .modelAttribute("base", deployments ? orEmpty(base) : idOrEmpty(base))
+                .modelAttribute("target", deployments ? orEmpty(target) : idOrEmpty(target)).build());
+    }
+
+    private static String orEmpty(String raw) {
+        return raw == null ? "" : raw;
     }
 
     private static String idOrEmpty(String raw) {

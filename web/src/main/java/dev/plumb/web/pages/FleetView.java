@@ -1,18 +1,33 @@
 package dev.plumb.web.pages;
 
-import java.util.List;
-
-/** The fleet page's model: services, each with its deployments, each with its sessions. */
-public record FleetView(List<Service> services, long totalSessions, int shown) {
-
-    public record Service(String name, long leakedBytes, String leaked, int sessionCount, List<Deployment> deployments) {
+/**
+ * The fleet page's model: which scope it shows (each null = all) — the page itself is a shell
+ * whose rows and charts come from GET /api/fleet in the browser.
+ */
+public record FleetView(String service, String deployment, String host) {
+    public FleetView {
+        service = blankToNull(service);
+        deployment = service == null ? null : blankToNull(deployment);
+        host = deployment == null ? null : blankToNull(host);
     }
 
-    public record Deployment(String name, long leakedBytes, String leaked, List<Row> sessions) {
+    /** The page's heading: the innermost scope. */
+    public String title() {
+        if (host != null) {
+            return host;
+        }
+        if (deployment != null) {
+            return deployment;
+        }
+        return service != null ? service : "Fleet";
     }
 
-    /** One session row, already formatted for display. */
-    public record Row(long id, String host, int pid, String exe, String started, String state,
-            long leakedBytes, String leaked) {
+    /** What the heading names: fleet, service, deployment or host. */
+    public String level() {
+        return host != null ? "host" : deployment != null ? "deployment" : service != null ? "service" : "fleet";
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 }

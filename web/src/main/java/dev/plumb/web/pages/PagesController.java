@@ -1,57 +1,49 @@
 package dev.plumb.web.pages;
 
 import dev.plumb.web.query.SessionByIdQuery;
-import dev.plumb.web.query.SessionLeakedBytesQuery;
-import dev.plumb.web.query.SessionListQuery;
-import dev.plumb.web.query.SessionRow;
 import dev.plumb.web.query.SessionTimeRangeQuery;
 import dev.plumb.web.query.SessionTotals;
 import dev.plumb.web.query.SessionTotalsQuery;
 import dev.plumb.web.query.TimeRange;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.reactive.result.view.Rendering;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The HTML pages. The fleet list is rendered on the server; the session page renders its
- * header and then fetches the graph and the leak table from the same REST API as anyone else.
+ * The HTML pages. The fleet page is a shell that fetches its rows and charts from /api/fleet;
+ * the session page renders its header and then fetches the graph and the leak table from the
+ * same REST API as anyone else.
  */
 @Controller
 public class PagesController {
-    /** The fleet page shows this many of the newest sessions. */
-    static final int FLEET_SESSIONS = 500;
-
-    private final SessionListQuery list;
-    private final SessionLeakedBytesQuery leaked;
     private final SessionByIdQuery byId;
     private final SessionTotalsQuery totals;
     private final SessionTimeRangeQuery timeRange;
 
-    public PagesController(SessionListQuery list, SessionLeakedBytesQuery leaked, SessionByIdQuery byId,
-            SessionTotalsQuery totals, SessionTimeRangeQuery timeRange) {
-        this.list = list;
-        this.leaked = leaked;
+    public PagesController(SessionByIdQuery byId, SessionTotalsQuery totals, SessionTimeRangeQuery timeRange) {
         this.byId = byId;
         this.totals = totals;
         this.timeRange = timeRange;
     }
 
+    /**
+     * The fleet dashboard, or one service, deployment or host of it (?service=&deployment=&host=):
+     * query parameters rather than path segments, so that any label (slashes included) makes a
+     * working, shareable link. Search and time range are read from the URL by fleet.js.
+     */
     @GetMapping("/")
-    public Mono<Rendering> fleet() {
-        return Mono.fromCallable(this::fleetView).subscribeOn(Schedulers.boundedElastic())
-                .map(view -> Rendering.view("fleet").modelAttribute("fleet", view).build());
+    public Mono<Rendering> fleet(@RequestParam(required = false) String service,
+            @RequestParam(required = false) String deployment, @RequestParam(required = false) String host) {
+        return Mono.just(Rendering.view("fleet").modelAttribute("fleet", new FleetView(service, deployment, host))
+                .build());
     }
 
     @GetMapping("/sessions/{id}")
@@ -67,37 +59,6 @@ public class PagesController {
 
     private static Rendering notFound(String message) {
         return Rendering.view("not-found").modelAttribute("message", message).status(HttpStatus.NOT_FOUND).build();
-    }
-
-    private FleetView fleetView() {
-        List<SessionRow> rows = list.list(FLEET_SESSIONS, 0);
-        long total = list.count();
-        Map<Long, Long> leakedBySession = leaked.leakedBytes(rows.stream().map(SessionRow::id).toList());
-        Map<String, Map<String, List<FleetView.Row>>> grouped = new LinkedHashMap<>();
-        rows.stream()
-                .sorted(Comparator.comparing(SessionRow::service).thenComparing(SessionRow::deployment)
-                        .thenComparing(SessionRow::startedAt, Comparator.reverseOrder()))
-                .forEach(s -> {
-                    long bytes = leakedBySession.getOrDefault(s.id(), 0L);
-                    grouped.computeIfAbsent(s.service(), k -> new LinkedHashMap<>())
-                            .computeIfAbsent(s.deployment(), k -> new ArrayList<>())
-                            .add(new FleetView.Row(s.id(), s.host(), s.pid(), s.exe(), Humanize.time(s.startedAt()),
-                                    s.state(), bytes, Humanize.bytes(bytes)));
-                });
-        List<FleetView.Service> services = new ArrayList<>();
-        grouped.forEach((service, deployments) -> {
-            List<FleetView.Deployment> ds = new ArrayList<>();
-            long serviceBytes = 0;
-            int count = 0;
-            for (Map.Entry<String, List<FleetView.Row>> d : deployments.entrySet()) {
-                long bytes = d.getValue().stream().mapToLong(FleetView.Row::leakedBytes).sum();
-                serviceBytes += bytes;
-                count += d.getValue().size();
-                ds.add(new FleetView.Deployment(d.getKey(), bytes, Humanize.bytes(bytes), d.getValue()));
-            }
-            services.add(new FleetView.Service(service, serviceBytes, Humanize.bytes(serviceBytes), count, ds));
-        });
-        return new FleetView(services, total, rows.size());
     }
 
     private Optional<SessionView> sessionView(long id) {

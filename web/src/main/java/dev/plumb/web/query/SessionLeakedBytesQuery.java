@@ -6,7 +6,7 @@ import java.util.Map;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
-/** Leaked bytes (allocations never freed) of several sessions at once, for the fleet page. */
+/** Leaked bytes (allocations never freed) of several sessions at once, for the leak gauges. */
 @Component
 public class SessionLeakedBytesQuery {
     private static final String SQL = """

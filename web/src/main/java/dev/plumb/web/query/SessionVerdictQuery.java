@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,9 +27,18 @@ public class SessionVerdictQuery {
 
     /** @param window how much of the session's end to judge; null = the whole session */
     public Optional<SessionVerdict> verdict(SessionRow session, Duration window) {
+        return judge(session, range -> window == null ? range
+                : range.clip(range.endUs() - window.toNanos() / 1000, null));
+    }
+
+    /** The verdict on the part of the session that lies in within (the fleet dashboard's time range). */
+    public Optional<SessionVerdict> verdictWithin(SessionRow session, TimeRange within) {
+        return judge(session, range -> range.clip(within.startUs(), within.endUs()));
+    }
+
+    private Optional<SessionVerdict> judge(SessionRow session, UnaryOperator<TimeRange> window) {
         return timeRange.find(session.id()).map(range -> {
-            TimeRange judged = window == null ? range
-                    : range.clip(range.endUs() - window.toNanos() / 1000, null);
+            TimeRange judged = window.apply(range);
             List<LeakVerdict.Point> points = new ArrayList<>(POINTS);
             for (MemoryPoint p : memory.memory(session.id(), judged, POINTS)) {
                 points.add(new LeakVerdict.Point(p.tMillis(), p.heapBytes()));

@@ -125,11 +125,14 @@ class AlertsApiTest {
     }
 
     @Test
-    void deployComparePageRendersWithItsInputsEscaped() {
-        HttpResponse<String> page = get("/services/%3Cb%3Esvc/compare?base=v1&target=%22v2");
+    void deployComparePageMovedToCompareWithItsInputsEscaped() {
+        HttpResponse<String> moved = get("/services/%3Cb%3Esvc/compare?base=v1&target=%22v2");
+        assertThat(moved.statusCode()).isEqualTo(303);
+        String location = moved.headers().firstValue("Location").orElseThrow();
+        assertThat(location).isEqualTo("/compare?service=%3Cb%3Esvc&base=v1&target=%22v2");
+        HttpResponse<String> page = get(location);
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).contains("data-service=\"&lt;b&gt;svc\"").contains("value=\"&quot;v2\"")
-                .doesNotContain("<b>svc").contains("/js/deploy-compare.js");
-        assertThat(get("/js/deploy-compare.js").statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("data-service=\"&lt;b&gt;svc\"").contains("data-target=\"&quot;v2\"")
+                .doesNotContain("<b>svc").contains("/js/compare.js");
     }
 }

@@ -6,8 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.plumb.web.support.SyntheticSession;
 import dev.plumb.web.support.TestDatabase;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
+import java.time.Instant;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,48 +24,13 @@ class ServicesApiTest {
     @BeforeAll
     static void twoDeployments() throws Exception {
         DataSource ds = TestDatabase.dataSource();
-        v1a = SyntheticSession.create(ds, SERVICE);
-        SyntheticSession v1b = SyntheticSession.create(ds, SERVICE);
-        SyntheticSession v2 = SyntheticSession.create(ds, SERVICE);
-        try (Connection c = ds.getConnection()) {
-            sameStacksAs(c, v1a, v1b);
-            sameStacksAs(c, v1a, v2);
-            try (PreparedStatement ps = c.prepareStatement("UPDATE sessions SET deployment = ?, host = ? WHERE id = ?")) {
-                set(ps, "v1", "host-a", v1a.id);
-                set(ps, "v1", "host-b", v1b.id);
-                set(ps, "v2", "host-a", v2.id);
-            }
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO frees (session_id, alloc_id, freed_us)
-                    SELECT session_id, alloc_id, allocated_us + 10000 FROM allocations
-                     WHERE session_id = ? AND stack_id = ?""")) {
-                ps.setLong(1, v2.id);
-                ps.setLong(2, v1a.linearStack);
-                ps.executeUpdate();
-            }
-        }
-    }
-
-    static void set(PreparedStatement ps, String deployment, String host, long id) throws Exception {
-        ps.setString(1, deployment);
-        ps.setString(2, host);
-        ps.setLong(3, id);
-        ps.executeUpdate();
-    }
-
-    /** Points the other session's allocations at the first one's stacks (same code path, same stack). */
-    static void sameStacksAs(Connection c, SyntheticSession first, SyntheticSession other) throws Exception {
-        long[][] pairs = {{other.linearStack, first.linearStack}, {other.startupStack, first.startupStack},
-            {other.ringStack, first.ringStack}, {other.tempStack, first.tempStack}, {other.tinyStack, first.tinyStack}};
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE allocations SET stack_id = ? WHERE session_id = ? AND stack_id = ?")) {
-            for (long[] p : pairs) {
-                ps.setLong(1, p[1]);
-                ps.setLong(2, other.id);
-                ps.setLong(3, p[0]);
-                ps.executeUpdate();
-            }
-        }
+        Instant t = SyntheticSession.START;
+        v1a = SyntheticSession.create(ds, SERVICE, "v1", "host-a", t);
+        SyntheticSession v1b = SyntheticSession.create(ds, SERVICE, "v1", "host-b", t);
+        SyntheticSession v2 = SyntheticSession.create(ds, SERVICE, "v2", "host-a", t);
+        v1b.useStacksOf(ds, v1a);
+        v2.useStacksOf(ds, v1a);
+        v2.fixLinearLeak(ds);
     }
 
     static JsonNode row(JsonNode items, String function) {

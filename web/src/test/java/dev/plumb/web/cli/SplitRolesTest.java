@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.plumb.agent.cli.AgentCli;
+import dev.plumb.agent.ship.GathererAddress;
+import dev.plumb.agent.ship.GathererClient;
+import dev.plumb.wire.Batch;
+import dev.plumb.wire.FrameCodec;
+import dev.plumb.wire.Hello;
+import java.util.Map;
+import java.util.UUID;
 import dev.plumb.web.support.TestDatabase;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -47,6 +54,31 @@ class SplitRolesTest {
             assertThat(status(gatherer, "/actuator/prometheus")).isEqualTo(200);
             assertThat(status(gatherer, "/api/sessions")).isEqualTo(404);
         }
+    }
+
+    @Test
+    void gathererRoleExportsIngestMetrics() throws Exception {
+        try (RunningServer gatherer = RunningServer.start(externalDatabase(), ServerRole.GATHERER)) {
+            Hello hello = new Hello(FrameCodec.PROTOCOL_VERSION, "", UUID.randomUUID(), "h", "metrics-test", "v1", 1,
+                    "/bin/x", 1_000_000L, Map.of());
+            Batch.Alloc a = new Batch.Alloc(1, 1, 64, 1_000_000L);
+            Batch batch = new Batch(1, List.of(new Batch.StackDef(1, List.of(new Batch.StackFrame("f", "m", "", 0)))),
+                    List.of(a, new Batch.Alloc(2, 1, 32, 1_000_001L)), List.of(Batch.Free.of(a, 1_000_002L)), 0);
+            try (GathererClient agent = GathererClient.connect(new GathererAddress("localhost", gatherer.gathererPort()),
+                    hello)) {
+                agent.send(batch);
+                agent.awaitAck(1, Duration.ofSeconds(30));
+                String metrics = body(gatherer, "/actuator/prometheus");
+                assertThat(metrics).contains("plumb_gatherer_agents_connected 1.0", "plumb_gatherer_queue_batches",
+                        "plumb_gatherer_commit_seconds_count", "plumb_gatherer_lag_ack_seconds_count",
+                        "plumb_gatherer_batches_total{outcome=\"stored\"} 1.0", "plumb_gatherer_events_total 3.0");
+            }
+        }
+    }
+
+    private static String body(RunningServer server, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(server.webUrl() + path)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Test

@@ -29,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * uploaded twice, and a truncated recording uploads its intact prefix and names the damage.
  */
 class RecordAndUploadEndToEndTest {
-    static final int REQUESTS = 6000; // over 20,000 events: more than one batch
+    // More than one batch (20,000 rows), as the truncation test needs, even condensed: the
+    // temporaries fold into a few rows, but each request's leaked trace is a row of its own.
+    static final int REQUESTS = 25_000;
 
     @TempDir
     Path tmp;

@@ -27,12 +27,17 @@ class PagesTest {
     }
 
     @Test
-    void fleetListsSessionsByServiceAndDeployment() {
-        String body = html("/", 200);
-        assertThat(body).contains("pages-svc").contains("v1.2.3").contains("host-a")
-                .contains("/usr/bin/proxy").contains("href=\"/sessions/" + session.id + "\"")
-                // 160 340 leaked bytes, human formatted
-                .contains("157 KiB");
+    void fleetIsAShellThatTheApiFills() {
+        assertThat(html("/", 200)).contains("id=\"fleet-table\"").contains("id=\"fleet-search\"")
+                .contains("id=\"fleet-range\"").contains("id=\"fleet-chart\"").contains("/js/fleet.js")
+                .contains("/webjars/echarts/5.3.1/dist/echarts.min.js").contains("data-level=\"fleet\"");
+        // a host's page: crumbs link back up, each scope a query string
+        String host = html("/?service=pages-svc&deployment=v1.2.3&host=host-a", 200);
+        assertThat(host).contains("data-level=\"host\"").contains("data-service=\"pages-svc\"")
+                .contains("href=\"/?service=pages-svc\"").contains("href=\"/?service=pages-svc&amp;deployment=v1.2.3\"")
+                .contains("<title>host-a · Plumb</title>");
+        // a host without its deployment is no scope: the page falls back to the service
+        assertThat(html("/?service=pages-svc&host=host-a", 200)).contains("data-level=\"service\"");
     }
 
     @Test
@@ -42,12 +47,15 @@ class PagesTest {
                 .contains("id=\"leak-table\"").contains("id=\"memory-chart\"")
                 .contains("data-session-id=\"" + session.id + "\"")
                 .contains("/webjars/echarts/5.3.1/dist/echarts.min.js").contains("/js/session.js")
-                .contains("157 KiB").contains("1 min 40 s");
+                .contains("157 KiB").contains("1 min 40 s")
+                // the crumbs lead back up to the session's host, deployment and service on the fleet page
+                .contains("href=\"/?service=pages-svc&amp;deployment=v1.2.3&amp;host=host-a\"");
     }
 
     @Test
     void dataIsEscaped() {
-        assertThat(html("/", 200)).doesNotContain("<script>alert").contains("&lt;script&gt;alert(");
+        assertThat(html("/?service=%3Cscript%3Ealert('x')%3C/script%3E", 200)).doesNotContain("<script>alert")
+                .contains("&lt;script&gt;alert(");
         assertThat(html("/sessions/" + hostile.id, 200)).doesNotContain("<script>alert").contains("&lt;script&gt;");
     }
 
@@ -75,6 +83,15 @@ class PagesTest {
                 .contains("data-base=\"" + session.id + "\"").contains("data-target=\"" + hostile.id + "\"")
                 .contains("/js/compare.js");
         assertThat(html("/compare?base=1%22onload%3D", 200)).doesNotContain("onload");
+        assertThat(html("/compare?service=pages-svc&base=v1&target=v2%22x", 200)).contains("data-service=\"pages-svc\"")
+                .contains("data-base=\"v1\"").contains("data-target=\"v2&quot;x\"");
         assertThat(html("/sessions/" + session.id, 200)).contains("id=\"flamegraph\"").contains("id=\"filter-sort\"");
+    }
+
+    @Test
+    void theFormerDeployComparePageRedirectsToCompare() {
+        HttpResponse<String> r = get("/services/shop%20api/compare?base=v1&target=v2");
+        assertThat(r.statusCode()).isEqualTo(303);
+        assertThat(r.headers().firstValue("Location")).hasValue("/compare?service=shop%20api&base=v1&target=v2");
     }
 }

@@ -40,6 +40,8 @@ public final class SyntheticSession {
 
     public final long id;
     public final String service;
+    /** When this session starts (its events are at the offsets above from here), epoch µs. */
+    public final long startUs;
     public final long linearStack;
     public final long startupStack;
     public final long ringStack;
@@ -48,9 +50,11 @@ public final class SyntheticSession {
 
     private long nextAllocId = 1;
 
-    private SyntheticSession(long id, String service, long linear, long startup, long ring, long temp, long tiny) {
+    private SyntheticSession(long id, String service, long startUs, long linear, long startup, long ring, long temp,
+            long tiny) {
         this.id = id;
         this.service = service;
+        this.startUs = startUs;
         this.linearStack = linear;
         this.startupStack = startup;
         this.ringStack = ring;
@@ -59,28 +63,52 @@ public final class SyntheticSession {
     }
 
     public static SyntheticSession create(DataSource ds, String service) throws SQLException {
+        return create(ds, service, "v1.2.3", "host-a", START, null);
+    }
+
+    /**
+     * @param name when not null: the deployment, host and executable, and an extra innermost
+     *             frame (a function of that name) on every backtrace — e.g. markup, to check
+     *             that every page shows such names as text
+     */
+    public static SyntheticSession create(DataSource ds, String service, String name) throws SQLException {
+        return create(ds, service, name, name, START, name);
+    }
+
+    /** The same session for another deployment and host, starting at start (100 s long, ended). */
+    public static SyntheticSession create(DataSource ds, String service, String deployment, String host, Instant start)
+            throws SQLException {
+        return create(ds, service, deployment, host, start, null);
+    }
+
+    private static SyntheticSession create(DataSource ds, String service, String deployment, String host, Instant start,
+                                           String name) throws SQLException {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             long sid;
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO sessions (agent_session, host, service, deployment, pid, exe, started_at, ended_at,
                                           dropped_events)
-                    VALUES (?, 'host-a', ?, 'v1.2.3', 4242, '/usr/bin/proxy', ?, ?, 7) RETURNING id""")) {
+                    VALUES (?, ?, ?, ?, 4242, ?, ?, ?, 7) RETURNING id""")) {
                 ps.setObject(1, UUID.randomUUID());
-                ps.setString(2, service);
-                ps.setTimestamp(3, Timestamp.from(START));
-                ps.setTimestamp(4, Timestamp.from(START.plusSeconds(100)));
+                ps.setString(2, host);
+                ps.setString(3, service);
+                ps.setString(4, deployment);
+                ps.setString(5, name == null ? "/usr/bin/proxy" : name);
+                ps.setTimestamp(6, Timestamp.from(start));
+                ps.setTimestamp(7, Timestamp.from(start.plusSeconds(100)));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     sid = rs.getLong(1);
                 }
             }
-            long linear = stack(c, "honeycomb::span::new", "tracing::dispatch", "proxy::handle");
-            long startup = stack(c, "config::load", "main");
-            long ring = stack(c, "ring::push", "metrics::record", "main");
-            long temp = stack(c, "temp::buffer", "proxy::handle");
-            long tiny = stack(c, "tiny::leak", "main");
-            SyntheticSession s = new SyntheticSession(sid, service, linear, startup, ring, temp, tiny);
+            long linear = stack(c, name, "honeycomb::span::new", "tracing::dispatch", "proxy::handle");
+            long startup = stack(c, name, "config::load", "main");
+            long ring = stack(c, name, "ring::push", "metrics::record", "main");
+            long temp = stack(c, name, "temp::buffer", "proxy::handle");
+            long tiny = stack(c, name, "tiny::leak", "main");
+            long startUs = start.getEpochSecond() * 1_000_000L + start.getNano() / 1000;
+            SyntheticSession s = new SyntheticSession(sid, service, startUs, linear, startup, ring, temp, tiny);
             s.fill(c);
             c.commit();
             return s;
@@ -93,27 +121,61 @@ public final class SyntheticSession {
              PreparedStatement free = c.prepareStatement(
                 "INSERT INTO frees (session_id, alloc_id, freed_us) VALUES (?, ?, ?)")) {
             for (int i = 0; i < 100; i++) {
-                alloc(alloc, linearStack, 1000, START_US + 500_000 + i * 1_000_000L);
+                alloc(alloc, linearStack, 1000, startUs + 500_000 + i * 1_000_000L);
             }
             for (int i = 0; i < 10; i++) {
-                alloc(alloc, startupStack, 5000, START_US + 1_000_000 + i * 500_000L);
+                alloc(alloc, startupStack, 5000, startUs + 1_000_000 + i * 500_000L);
             }
             long[] ring = new long[100];
             for (int i = 0; i < 100; i++) {
-                long t = START_US + 500_000 + i * 1_000_000L;
+                long t = startUs + 500_000 + i * 1_000_000L;
                 ring[i] = alloc(alloc, ringStack, 512, t);
                 if (i >= 20) {
                     free(free, ring[i - 20], t);
                 }
             }
             for (int i = 0; i < 200; i++) {
-                long t = START_US + 250_000 + i * 490_000L;
+                long t = startUs + 250_000 + i * 490_000L;
                 long a = alloc(alloc, tempStack, 4096, t);
                 free(free, a, t + 10_000);
             }
-            alloc(alloc, tinyStack, TINY_BYTES, START_US + 50_000_000);
+            alloc(alloc, tinyStack, TINY_BYTES, startUs + 50_000_000);
             alloc.executeBatch();
             free.executeBatch();
+        }
+    }
+
+    /**
+     * The fix of the linear leak: each honeycomb::span::new allocation freed 10 ms after it was
+     * made (before or after {@link #useStacksOf}). Then 60 340 B are leaked instead of 160 340.
+     */
+    public void fixLinearLeak(DataSource ds) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO frees (session_id, alloc_id, freed_us)
+                SELECT session_id, alloc_id, allocated_us + 10000 FROM allocations
+                 WHERE session_id = ? AND stack_id IN (SELECT stack_id FROM stack_frames
+                                                        WHERE position = 0 AND function = 'honeycomb::span::new')
+                """)) {
+            ps.setLong(1, id);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Points this session's allocations at the first one's stacks (same code path, same stack, as
+     * in two processes of the same code). The stack fields keep this session's own ids.
+     */
+    public void useStacksOf(DataSource ds, SyntheticSession first) throws SQLException {
+        long[][] pairs = {{linearStack, first.linearStack}, {startupStack, first.startupStack},
+            {ringStack, first.ringStack}, {tempStack, first.tempStack}, {tinyStack, first.tinyStack}};
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE allocations SET stack_id = ? WHERE session_id = ? AND stack_id = ?")) {
+            for (long[] p : pairs) {
+                ps.setLong(1, p[1]);
+                ps.setLong(2, id);
+                ps.setLong(3, p[0]);
+                ps.executeUpdate();
+            }
         }
     }
 
@@ -135,7 +197,13 @@ public final class SyntheticSession {
         ps.addBatch();
     }
 
-    private static long stack(Connection c, String... functions) throws SQLException {
+    private static long stack(Connection c, String innermost, String... outer) throws SQLException {
+        String[] functions = outer;
+        if (innermost != null) {
+            functions = new String[outer.length + 1];
+            functions[0] = innermost;
+            System.arraycopy(outer, 0, functions, 1, outer.length);
+        }
         byte[] fingerprint = new byte[16];
         ThreadLocalRandom.current().nextBytes(fingerprint);
         long stackId;
