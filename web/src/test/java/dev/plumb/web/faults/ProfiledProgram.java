@@ -127,6 +127,15 @@ final class ProfiledProgram {
         agent.onExit().get(30, TimeUnit.SECONDS);
     }
 
+    /** What `plumb run` has written to stderr so far (its progress lines among it). */
+    String agentOutputSoFar() {
+        try {
+            return Files.readString(stderr);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     boolean isRunning() {
         return reaper.isAlive();
     }

@@ -15,8 +15,9 @@ import java.sql.SQLException;
  * @param frees            free rows
  * @param duplicateFrees   free rows beyond one per alloc_id
  * @param orphanFrees      frees whose allocation is not stored (a lost allocation)
- * @param maxAllocId       highest alloc_id: the agent numbers allocations 1, 2, … in stream order and
- *                         batches commit in sequence order, so a stored prefix has maxAllocId == allocations
+ * @param maxAllocId       highest alloc_id: the agent numbers allocations 1, 2, … in stream order; without
+ *                         condensing, rows ship in that order and batches commit in sequence, so a stored
+ *                         prefix has maxAllocId == allocations (a condensed row takes its first member's id)
  * @param rollupAllocs     sum of the per-second rollup's allocations (a batch applied twice would count twice here;
  *                         weighted, like the rollup: a sample counts its weight)
  * @param rollupFrees      the same for frees
@@ -24,7 +25,8 @@ import java.sql.SQLException;
  * @param rowFrees         the same from the raw free rows (their allocations' weights)
  * @param lastSeq          highest committed batch sequence
  * @param ended            whether the session was ended by its last batch
- * @param programAllocs    allocations made by the example program's own functions (leaky.c)
+ * @param programAllocs    allocations made by the example program's own functions (leaky.c), weighted: a
+ *                         condensed row counts its members
  */
 record StoredSession(long sessionId, String exe, long allocations, long duplicateAllocs, long frees, long duplicateFrees,
                      long orphanFrees, long maxAllocId, double rollupAllocs, double rollupFrees, double rowAllocs,
@@ -66,8 +68,9 @@ record StoredSession(long sessionId, String exe, long allocations, long duplicat
             double[] w = doubles(c, "SELECT (SELECT coalesce(sum(weight), 0) FROM allocations WHERE session_id = ?),"
                     + " (SELECT coalesce(sum(a.weight), 0) FROM frees f JOIN allocations a ON a.session_id = f.session_id"
                     + " AND a.alloc_id = f.alloc_id WHERE f.session_id = ?)", id);
-            long[] p = longs(c, "SELECT count(*) FROM allocations a JOIN stack_frames sf ON sf.stack_id = a.stack_id"
-                    + " AND sf.position = 0 WHERE a.session_id = ? AND sf.function IN (" + LEAKY_FUNCTIONS + ")", id, 1);
+            long[] p = longs(c, "SELECT round(coalesce(sum(a.weight), 0))::bigint FROM allocations a JOIN stack_frames sf"
+                    + " ON sf.stack_id = a.stack_id AND sf.position = 0 WHERE a.session_id = ? AND sf.function IN ("
+                    + LEAKY_FUNCTIONS + ")", id, 1);
             return new StoredSession(id, exe, a[0], a[1], f[0], f[1], f[2], a[2], r[0], r[1], w[0], w[1], lastSeq, ended, p[0]);
         }
     }
@@ -127,8 +130,27 @@ record StoredSession(long sessionId, String exe, long allocations, long duplicat
         return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
     }
 
-    /** What is stored is a whole prefix of the stream: no allocation missing before the last one, no free without its allocation. */
-    boolean isPrefix() {
-        return maxAllocId == allocations && orphanFrees == 0;
+    /** No free without its allocation: nothing an acknowledged free refers to was lost. */
+    boolean noOrphans() {
+        return orphanFrees == 0;
+    }
+
+    /** Without condensing: what is stored is a whole prefix of the stream (no allocation missing before the last one). */
+    boolean idsContiguous() {
+        return maxAllocId == allocations;
+    }
+
+    /** Highest committed batch of a service's session (0 if none yet, -1 if the database is down). */
+    static long batchesOf(String jdbcUrl, String service) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
+             PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(last_seq), 0) FROM sessions WHERE service = ?")) {
+            ps.setString(1, service);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            return -1;
+        }
     }
 }
