@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * Arguments: none; environment: REQUESTS (leaky's requests, default 20000, 1 ms apart),
  * PG_OUTAGE (seconds PostgreSQL is stopped, 30), LOCK_SECONDS (slow database, 20),
  * GATHERER_DOWN (seconds between kill -9 and restart, 5), FAULTS (comma-separated subset of
- * a,b,c,d,e; default all), PLUMB_JAR.
+ * a,b,c,d,e; default all), FAULTS_VERBOSE (print every agent's output), PLUMB_JAR.
  */
 public final class FaultBench {
     private final FaultLab lab;
@@ -301,6 +301,8 @@ public final class FaultBench {
         problems.forEach(p -> log("  PROBLEM: %s", p));
         if (!problems.isEmpty()) {
             failures++;
+        }
+        if (!problems.isEmpty() || System.getenv("FAULTS_VERBOSE") != null) {
             log("  agent output:%n%s", out.agentOutput());
         }
     }
