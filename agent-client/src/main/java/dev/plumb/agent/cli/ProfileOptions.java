@@ -51,6 +51,13 @@ public final class ProfileOptions {
                     + " drops (default ${DEFAULT-VALUE}; 0 = never).")
     long statsIntervalSeconds;
 
+    @Option(names = "--spool-limit", paramLabel = "SIZE", defaultValue = "${env:PLUMB_SPOOL_LIMIT:-1g}",
+            description = {"Raw capture each profiled process may have waiting on local disk while decoding or the"
+                    + " gatherer lags (e.g. 256m, 4g; env PLUMB_SPOOL_LIMIT; default ${DEFAULT-VALUE}).",
+                    "At the limit, full mode makes the program wait (never drops: a lost free is a false leak);"
+                            + " sampled mode drops samples, counted in the summary."})
+    String spoolLimit;
+
     @Option(names = "--condense-after", paramLabel = "SECONDS", defaultValue = "${env:PLUMB_CONDENSE_AFTER:-10}",
             description = {"Allocations freed within this many seconds are condensed: folded per backtrace, size and"
                     + " second into one weighted row and its free (graphs, flamegraphs and leak tables stay the same,"
@@ -82,6 +89,11 @@ public final class ProfileOptions {
         if (flushTimeoutSeconds < 0) {
             throw new ParameterException(spec.commandLine(), "--flush-timeout must not be negative");
         }
+        try {
+            spoolLimitBytes();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--spool-limit: " + e.getMessage());
+        }
         return config;
     }
 
@@ -98,11 +110,43 @@ public final class ProfileOptions {
             return new ProfiledRun(command, gatherer, labels, Duration.ofSeconds(flushTimeoutSeconds),
                     new java.io.PrintStream(new WriterOutputStream(err), true), captureEnv())
                     .saveUndeliveredTo(undeliveredDir).reportEvery(Duration.ofSeconds(statsIntervalSeconds))
-                    .condenseAfter(Duration.ofSeconds(condenseAfterSeconds)).run();
+                    .spoolLimit(spoolLimitBytes()).condenseAfter(Duration.ofSeconds(condenseAfterSeconds)).run();
         } catch (ProfiledRun.CommandNotStartedException e) {
             err.println("plumb: " + e.getMessage());
             return RunCommand.EXIT_CANNOT_START;
         }
+    }
+
+    /** --spool-limit in bytes: a number with an optional k, m or g (powers of 1024; "KiB", "MB" read the same). */
+    long spoolLimitBytes() {
+        return parseSize(spoolLimit);
+    }
+
+    static long parseSize(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\\s*(\\d+)\\s*(?:([kmg])(?:i?b)?|b)?\\s*")
+                .matcher(text == null ? "" : text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a size (e.g. 1048576, 256m, 4g)");
+        }
+        int shift = m.group(2) == null ? 0 : switch (Character.toLowerCase(m.group(2).charAt(0))) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            default -> 30;
+        };
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is too large");
+        }
+        if (n < 1 || n > (Long.MAX_VALUE >> shift)) {
+            throw new IllegalArgumentException("'" + text + "' must be at least 1 byte and fit in 8 EiB");
+        }
+        long bytes = n << shift;
+        if (bytes < 64 * 1024) {
+            throw new IllegalArgumentException("'" + text + "' is below the least spool of 64k");
+        }
+        return bytes;
     }
 
     /** The capture library's settings (see agent-client/native/README.md). */

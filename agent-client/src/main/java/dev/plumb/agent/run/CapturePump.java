@@ -15,6 +15,12 @@ import java.nio.file.StandardOpenOption;
  * The profiled program therefore never waits for symbolization or the network — only, in the
  * worst case, for this copy loop and the disk. heaptrack decouples its interpreter the same
  * way with a pipe; a file has no capacity limit short of the spool limit.
+ *
+ * <p>The spool limit ({@code plumb run --spool-limit}) bounds how far decoding may lag behind
+ * capture — e.g. while the gatherer is away, decoding waits for it and the spool grows. At the
+ * limit, a full-mode stream makes the program wait (the pump stops reading; a dropped free
+ * would be a false leak), and a sampled-mode stream loses SAMPLE records, counted
+ * ({@link #droppedSamples()}), so an always-on production program never waits for the agent.
  */
 public final class CapturePump implements Runnable {
     private static final int CHUNK = 1 << 20;
@@ -28,12 +34,14 @@ public final class CapturePump implements Runnable {
     private long consumed;
     private boolean finished;
     private boolean abandoned;
+    private long droppedSamples;
+    private final SampleThinner thinner = new SampleThinner();
     private IOException failure;
 
     /**
      * @param maxBytes how far the consumer may lag behind: past it the pump stops reading, so
      *                 the capture library's writes block (full mode never drops) until the
-     *                 consumer catches up
+     *                 consumer catches up; a sampled-mode stream drops samples instead
      */
     public CapturePump(ReadableByteChannel source, Path file, long maxBytes) throws IOException {
         this.source = source;
@@ -47,6 +55,7 @@ public final class CapturePump implements Runnable {
     @Override
     public void run() {
         ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
+        ByteBuffer thinned = ByteBuffer.allocateDirect(CHUNK);
         try (out) {
             while (true) {
                 buffer.clear();
@@ -58,17 +67,30 @@ public final class CapturePump implements Runnable {
                 if (isAbandoned()) {
                     continue; // nobody decodes any more: drain so the program never blocks
                 }
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
+                ByteBuffer chunk = buffer;
+                if (thinner.framing()) {
+                    thinned = room(thinned, buffer.remaining() + thinner.carried());
+                    thinned.clear();
+                    thinner.process(buffer, thinned, thinner.sampled() && lag() >= maxBytes);
+                    thinned.flip();
+                    chunk = thinned;
+                }
+                int bytes = chunk.remaining();
+                while (chunk.hasRemaining()) {
+                    out.write(chunk);
                 }
                 synchronized (progress) {
-                    written += n;
+                    written += bytes;
+                    droppedSamples = thinner.dropped();
                     progress.notifyAll();
-                    while (written - consumed >= maxBytes && !abandoned) {
+                    // Full mode never drops: the pump stops reading, so the library's sends block
+                    // and the program waits. Sampled mode drops samples instead (above).
+                    while (written - consumed >= maxBytes && !abandoned && !thinsSamples()) {
                         progress.wait();
                     }
                 }
             }
+            flushCarried();
         } catch (IOException e) {
             synchronized (progress) {
                 failure = e;
@@ -80,6 +102,39 @@ public final class CapturePump implements Runnable {
                 finished = true;
                 progress.notifyAll();
             }
+        }
+    }
+
+    /** A stream cut off inside a record: its start is written too, so the decoder names the damage. */
+    private void flushCarried() throws IOException {
+        if (thinner.carried() == 0) {
+            return;
+        }
+        ByteBuffer rest = ByteBuffer.allocate(thinner.carried());
+        thinner.flushCarry(rest);
+        rest.flip();
+        int bytes = rest.remaining();
+        while (rest.hasRemaining()) {
+            out.write(rest);
+        }
+        synchronized (progress) {
+            written += bytes;
+            progress.notifyAll();
+        }
+    }
+
+    private boolean thinsSamples() {
+        return thinner.framing() && thinner.sampled();
+    }
+
+    private static ByteBuffer room(ByteBuffer b, int needed) {
+        return b.capacity() >= needed ? b : ByteBuffer.allocateDirect(needed);
+    }
+
+    /** Sampled mode: SAMPLE records left out because the spool was full (see {@link SampleThinner}). */
+    public long droppedSamples() {
+        synchronized (progress) {
+            return droppedSamples;
         }
     }
 

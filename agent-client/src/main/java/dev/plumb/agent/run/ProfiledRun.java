@@ -55,8 +55,12 @@ public final class ProfiledRun {
                                      SessionShipper shipper) {
     }
 
-    /** How far decoding may lag behind capture before the profiled program is slowed down. */
-    static final long SPOOL_LIMIT_BYTES = 1L << 30;
+    /**
+     * Default for how far decoding may lag behind capture (`--spool-limit`): past it a full-mode
+     * program waits and a sampled-mode stream loses samples (see {@link CapturePump}).
+     */
+    public static final long DEFAULT_SPOOL_LIMIT_BYTES = 1L << 30;
+    private long spoolLimitBytes = DEFAULT_SPOOL_LIMIT_BYTES;
 
     public ProfiledRun(List<String> command, GathererAddress gatherer, SessionLabels labels,
                        Duration flushTimeout, PrintStream err) {
@@ -80,6 +84,15 @@ public final class ProfiledRun {
      */
     public ProfiledRun saveUndeliveredTo(Path directory) {
         this.fallbackDir = directory;
+        return this;
+    }
+
+    /** How many bytes of raw capture each profiled process may have waiting on local disk. */
+    public ProfiledRun spoolLimit(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("spool limit must be positive: " + bytes);
+        }
+        this.spoolLimitBytes = bytes;
         return this;
     }
 
@@ -167,6 +180,9 @@ public final class ProfiledRun {
             awaitCaptures();
             server.close();
             closeFallback();
+            for (CaptureConnection c : connections) {
+                c.shipper().spoolDroppedSamples(c.spool().droppedSamples());
+            }
             for (SessionShipper s : shippers) {
                 err.println("plumb: " + s.stats().summary());
                 if (s.failure() != null) {
@@ -240,7 +256,7 @@ public final class ProfiledRun {
                 condenseAfter);
         shippers.add(shipper);
         CapturePump pump = new CapturePump(channel,
-                workDir.resolve("capture-" + connections.size() + ".raw"), SPOOL_LIMIT_BYTES);
+                workDir.resolve("capture-" + connections.size() + ".raw"), spoolLimitBytes);
         Thread pumpThread = daemon(pump, "plumb-pump");
         Thread processor = daemon(() -> process(pump, shipper), "plumb-capture");
         connections.add(new CaptureConnection(channel, pumpThread, processor, pump, shipper));

@@ -5,7 +5,9 @@ import java.io.IOException;
 
 /**
  * The gatherer refused us — an ERROR frame, or a TLS handshake it or we refused: retrying the
- * same thing will not help.
+ * same thing will not help — except for {@link ErrorCode#INTERNAL} (database unavailable,
+ * gatherer shutting down), which says nothing was stored and to reconnect and resend
+ * (docs/wire.md).
  */
 public class GathererRejectedException extends IOException {
     private final ErrorCode code;
@@ -24,5 +26,10 @@ public class GathererRejectedException extends IOException {
     /** The gatherer's error code, or null when the refusal was not an ERROR frame. */
     public ErrorCode code() {
         return code;
+    }
+
+    /** Whether the same batches may be sent again later (error 6), rather than given up on. */
+    public boolean retryable() {
+        return code == ErrorCode.INTERNAL;
     }
 }

@@ -229,7 +229,10 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
             advance(atMicros);
             LiveAllocation alloc = liveByAddress.remove(address);
             if (alloc == null) {
-                return; // allocated before capture started, or by the capture library itself
+                // allocated before capture started, or by the capture library itself, or a sample
+                // the spool left out: nothing of it was shipped, so neither is its free
+                stats.unmatchedFrees++;
+                return;
             }
             stats.frees++;
             Batch.Free free = condenser.freed(alloc, atMicros);
@@ -237,6 +240,16 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
                 pendingFrees.add(free);
                 added();
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sampled mode: samples the raw spool left out when it was full (printed in the summary). */
+    public void spoolDroppedSamples(long n) {
+        lock.lock();
+        try {
+            stats.spoolDroppedSamples = n;
         } finally {
             lock.unlock();
         }
@@ -415,10 +428,14 @@ public final class SessionShipper implements CaptureListener, AutoCloseable {
                 dropAcked(client.ackedSeq());
                 return;
             } catch (GathererRejectedException e) {
-                // Retrying will not change the gatherer's mind (a token, a certificate): keep the
-                // profile locally at once, if we can, for `plumb upload` once that is fixed.
                 disconnect();
-                if (fallback != null && !onFallback) {
+                if (e.retryable()) {
+                    // error 6: the database is down or the gatherer is stopping; nothing of the
+                    // batch was stored, so reconnect and resend like after a broken connection
+                    pauseOrGiveUp(e);
+                } else if (fallback != null && !onFallback) {
+                    // Retrying will not change the gatherer's mind (a token, a certificate): keep the
+                    // profile locally at once, if we can, for `plumb upload` once that is fixed.
                     rejection = e;
                     switchToFallback();
                 } else {

@@ -13,6 +13,10 @@ public final class ShipperStats {
     long droppedEvents;
     long connections;
     long retries;
+    /** FREE records for addresses the stream never allocated (before capture started; a sample not taken). */
+    long unmatchedFrees;
+    /** Sampled mode: SAMPLE records the agent's spool left out because it was full. */
+    long spoolDroppedSamples;
     /** Temporaries folded into condensed rows, and those rows (a row and its free each). */
     long condensedAllocations;
     long condensedRows;
@@ -41,12 +45,20 @@ public final class ShipperStats {
             return "";
         }
         StringBuilder s = new StringBuilder();
+        s.append(String.format("; the capture library recorded %,d events", library.events()));
+        if (unmatchedFrees > 0) {
+            s.append(String.format(" (%,d frees of memory allocated before capture, ignored)", unmatchedFrees));
+        }
         if (library.waits() > 0) {
             s.append(String.format("; the program waited %,d times (%,d ms) for the agent", library.waits(),
                     library.waitMicros() / 1000));
         }
         if (library.droppedSamples() > 0) {
             s.append(String.format("; %,d samples dropped (sampled-address set full)", library.droppedSamples()));
+        }
+        if (spoolDroppedSamples > 0) {
+            s.append(String.format("; %,d samples dropped (agent spool full: decoding was --spool-limit behind)",
+                    spoolDroppedSamples));
         }
         return s.toString();
     }

@@ -46,8 +46,8 @@ final class Fixtures {
         return out;
     }
 
-    /** Plain run without the library: exit code and stdout (stderr discarded). */
-    record Plain(int exitCode, String stdout) {
+    /** Plain run without the library: exit code, stdout and stderr. */
+    record Plain(int exitCode, String stdout, String stderr) {
     }
 
     static Plain runPlain(Path workDir, List<String> cmd) throws Exception {
@@ -55,13 +55,14 @@ final class Fixtures {
     }
 
     static Plain runPlain(Path workDir, List<String> cmd, java.util.Map<String, String> env) throws Exception {
+        Path err = Files.createTempFile(workDir, "plain-stderr", ".txt");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
+                .redirectError(err.toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor(CaptureHarness.TIMEOUT_SECONDS, TimeUnit.SECONDS)).as("%s timed out", cmd).isTrue();
-        return new Plain(p.exitValue(), out);
+        return new Plain(p.exitValue(), out, Files.readString(err));
     }
 
     static Path onPath(String tool) {

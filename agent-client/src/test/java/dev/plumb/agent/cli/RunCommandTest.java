@@ -55,6 +55,14 @@ class RunCommandTest {
         assertThat(noCommand.exit()).isEqualTo(2);
         assertThat(noCommand.err()).contains("CMD");
 
+        Result spool = plumb("run", "--spool-limit", "lots", "--", "/bin/true");
+        assertThat(spool.exit()).isEqualTo(2);
+        assertThat(spool.err()).contains("--spool-limit: 'lots' is not a size");
+
+        Result tiny = plumb("run", "--spool-limit", "1k", "--", "/bin/true");
+        assertThat(tiny.exit()).isEqualTo(2);
+        assertThat(tiny.err()).contains("below the least spool of 64k");
+
         Result unknown = plumb("frobnicate");
         assertThat(unknown.exit()).isEqualTo(2);
     }
@@ -135,6 +143,17 @@ class RunCommandTest {
         Result bad = plumb("run", "--stats-interval", "-1", "--", "/bin/true");
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).contains("--stats-interval must not be negative");
+    }
+
+    @Test
+    void spoolLimitTakesSizesWithUnits() {
+        assertThat(ProfileOptions.parseSize("1g")).isEqualTo(1L << 30);
+        assertThat(ProfileOptions.parseSize("256MiB")).isEqualTo(256L << 20);
+        assertThat(ProfileOptions.parseSize("64k")).isEqualTo(64L << 10);
+        assertThat(ProfileOptions.parseSize("1048576")).isEqualTo(1L << 20);
+        RunCommand run = new RunCommand();
+        new picocli.CommandLine(run).parseArgs("--", "/bin/true");
+        assertThat(run.profile.spoolLimitBytes()).as("default").isEqualTo(dev.plumb.agent.run.ProfiledRun.DEFAULT_SPOOL_LIMIT_BYTES);
     }
 
     @Test

@@ -76,4 +76,78 @@ class CapturePumpTest {
         pumpThread.join(10_000);
         assertThat(pumpThread.isAlive()).isFalse();
     }
+
+    private static CompletableFuture<Void> write(Pipe pipe, byte[] stream) {
+        return CompletableFuture.runAsync(() -> {
+            try (var sink = pipe.sink()) {
+                for (int off = 0; off < stream.length; off += 64 * 1024) {
+                    ByteBuffer chunk = ByteBuffer.wrap(stream, off, Math.min(64 * 1024, stream.length - off));
+                    while (chunk.hasRemaining()) {
+                        sink.write(chunk);
+                    }
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Test
+    void aSampledStreamAtTheLimitLosesSamplesNotFreesAndTheProgramNeverWaits() throws Exception {
+        byte[] stream = SampleThinnerTest.sampledStream(200_000); // ~11 MB
+        long limit = 256 * 1024;
+        Pipe pipe = Pipe.open();
+        CapturePump pump = new CapturePump(pipe.source(), dir.resolve("s.raw"), limit);
+        Thread pumpThread = new Thread(pump);
+        pumpThread.start();
+        // nobody decodes while the program writes: in full mode this would block at the limit
+        write(pipe, stream).get(60, TimeUnit.SECONDS);
+        pumpThread.join(60_000);
+        assertThat(pumpThread.isAlive()).isFalse();
+
+        CaptureStreams.Counts all = CaptureStreams.Counts.of(stream);
+        CaptureStreams.Counts kept;
+        try (InputStream in = pump.reader()) {
+            kept = CaptureStreams.Counts.of(in);
+        }
+        assertThat(pump.droppedSamples()).isGreaterThan(all.samples / 2);
+        assertThat(kept.samples).isEqualTo(all.samples - pump.droppedSamples());
+        assertThat(kept.frees).isEqualTo(all.frees);
+        assertThat(kept.stacks).isEqualTo(all.stacks);
+        assertThat(kept.ends).isEqualTo(1);
+        assertThat(pump.written()).as("the spool stays near its limit: only frees, stacks and the end pass it")
+                .isLessThan(limit + (long) all.frees * 17 + 1024 * 1024 + 600_000);
+    }
+
+    @Test
+    void aFullModeStreamLosesNothingAtTheLimit() throws Exception {
+        CaptureStreams s = new CaptureStreams().hello("/bin/full").options(0).stack(1, 8);
+        for (int i = 0; i < 100_000; i++) {
+            s.alloc(i, 0x10_0000L + 32L * i, 32).free(i, 0x10_0000L + 32L * i);
+        }
+        byte[] stream = s.end(1).bytes(); // 5.4 MB
+        long limit = 256 * 1024;
+        Pipe pipe = Pipe.open();
+        CapturePump pump = new CapturePump(pipe.source(), dir.resolve("f.raw"), limit);
+        Thread pumpThread = new Thread(pump);
+        pumpThread.start();
+        CompletableFuture<Void> writer = write(pipe, stream);
+        long[] maxLag = new long[1];
+        CaptureStreams.Counts kept;
+        try (InputStream in = pump.reader()) {
+            kept = CaptureStreams.Counts.of(new java.io.FilterInputStream(in) {
+                @Override
+                public int read(byte[] b, int off, int len) throws java.io.IOException {
+                    int n = super.read(b, off, len);
+                    maxLag[0] = Math.max(maxLag[0], pump.lag());
+                    return n;
+                }
+            });
+        }
+        writer.get(60, TimeUnit.SECONDS);
+        assertThat(kept.allocs).isEqualTo(100_000);
+        assertThat(kept.frees).isEqualTo(100_000);
+        assertThat(pump.droppedSamples()).isZero();
+        assertThat(maxLag[0]).as("the pump waited at the limit (plus one read chunk)").isLessThanOrEqualTo(limit + 1024 * 1024);
+    }
 }
