@@ -174,6 +174,9 @@ public final class ProfiledRun {
             }
 
             Process process = start(library, socketPath);
+            if ("sampled".equals(captureEnv.get("PLUMB_MODE"))) {
+                YieldToProgram.lowerAgentPriority();
+            }
             int exit = process.waitFor();
             stopAccepting.countDown();
             accepting.await();

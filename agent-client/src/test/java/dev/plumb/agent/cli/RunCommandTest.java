@@ -146,6 +146,43 @@ class RunCommandTest {
     }
 
     @Test
+    void inSampledModeTheAgentYieldsTheCpuToTheProgram(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path seen = dir.resolve("nice.txt");
+        // the program waits (up to 10 s) until its parent, the agent's JVM, runs at nice 10, then
+        // reports both; it keeps the priority it was started with
+        String script = "for i in $(seq 100); do p=$(ps -o ni= -p $PPID | tr -d ' '); [ \"$p\" = 10 ] && break;"
+                + " sleep 0.1; done; echo \"agent=$p program=$(ps -o ni= -p $$ | tr -d ' ')\" > " + seen;
+        String ownNice = niceness(ProcessHandle.current().pid());
+        try {
+            Result r = plumb("record", "-o", dir.resolve("s.plumb").toString(), "--mode", "sampled", "--",
+                    "/bin/sh", "-c", script);
+            assertThat(r.exit()).as(r.err()).isZero();
+            String before = java.nio.file.Files.readString(seen).trim();
+            assertThat(before).isEqualTo("agent=10 program=" + ownNice);
+        } finally {
+            // this test JVM was the agent: give its threads their priority back where allowed (root)
+            restoreNiceness();
+        }
+    }
+
+    private static String niceness(long pid) throws Exception {
+        Process ps = new ProcessBuilder("ps", "-o", "ni=", "-p", String.valueOf(pid)).start();
+        String out = new String(ps.getInputStream().readAllBytes()).trim();
+        ps.waitFor();
+        return out;
+    }
+
+    private static void restoreNiceness() throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("renice", "-n", "0", "-p"));
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            tasks.forEach(t -> cmd.add(t.getFileName().toString()));
+        }
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+                .waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @Test
     void spoolLimitTakesSizesWithUnits() {
         assertThat(ProfileOptions.parseSize("1g")).isEqualTo(1L << 30);
         assertThat(ProfileOptions.parseSize("256MiB")).isEqualTo(256L << 20);
