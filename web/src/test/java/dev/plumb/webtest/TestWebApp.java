@@ -1,6 +1,7 @@
 package dev.plumb.webtest;
 
 import dev.plumb.gatherer.store.IngestStore;
+import dev.plumb.gatherer.store.Partitions;
 import dev.plumb.web.support.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,7 +29,7 @@ import org.springframework.http.client.ReactorResourceFactory;
 @EnableAutoConfiguration
 @ComponentScan({"dev.plumb.web.api", "dev.plumb.web.query", "dev.plumb.web.pages", "dev.plumb.web.imports",
         "dev.plumb.web.export", "dev.plumb.web.alerts", "dev.plumb.web.config"})
-@Import(IngestStore.class)
+@Import({IngestStore.class, Partitions.class})
 public class TestWebApp {
     @Bean
     ReactorResourceFactory privateReactorResources() {
