@@ -60,6 +60,7 @@ class FlamegraphApiTest {
                 ps.setLong(2, s.id);
                 ps.executeUpdate();
             }
+            SyntheticSession.rebuildUsage(c, id);
             return id;
         }
     }

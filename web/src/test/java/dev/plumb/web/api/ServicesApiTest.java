@@ -44,6 +44,8 @@ class ServicesApiTest {
                 ps.setLong(2, v1a.linearStack);
                 ps.executeUpdate();
             }
+            SyntheticSession.rebuildUsage(c, v1b.id);
+            SyntheticSession.rebuildUsage(c, v2.id);
         }
     }
 

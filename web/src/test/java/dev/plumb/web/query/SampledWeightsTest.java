@@ -13,6 +13,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 /** In sampled mode every sum multiplies each allocation by its weight before adding. */
 class SampledWeightsTest {
     static final long T0 = 1_700_000_000_000_000L;
+    static final UsageSource USAGE = UsageSource.rollupWhereExact();
     static NamedParameterJdbcTemplate jdbc;
     static long session;
     static long stack;
@@ -34,27 +35,28 @@ class SampledWeightsTest {
         jdbc.update(alloc, Map.of("sess", session, "id", 2, "stack", stack, "size", 2000, "t", T0 + 2_000_000, "w", 2.5));
         jdbc.update("INSERT INTO frees (session_id, alloc_id, freed_us) VALUES (:sess, 2, :t)",
                 Map.of("sess", session, "t", T0 + 3_000_000));
+        jdbc.queryForObject("SELECT plumb_rebuild_usage(:sess)::text", Map.of("sess", session), String.class);
     }
 
     @Test
     void totalsAndLeaksAreWeighted() {
-        SessionTotals t = new SessionTotalsQuery(jdbc).totals(session);
+        SessionTotals t = new SessionTotalsQuery(jdbc, USAGE).totals(session);
         assertThat(t.allocations()).isEqualTo(6); // 3 + 2.5, rounded
         assertThat(t.bytesAllocated()).isEqualTo(3 * 1000 + 5000);
         assertThat(t.bytesLeaked()).isEqualTo(3000);
 
-        List<LeakGroup> groups = new LeakGroupsQuery(jdbc, new StackFramesQuery(jdbc)).find(session, LeakFilter.all());
+        List<LeakGroup> groups = new LeakGroupsQuery(jdbc, new StackFramesQuery(jdbc), USAGE).find(session, LeakFilter.all());
         assertThat(groups).singleElement().satisfies(g -> {
             assertThat(g.bytesLeaked()).isEqualTo(3000);
             assertThat(g.count()).isEqualTo(3);
         });
-        assertThat(new SessionLeakedBytesQuery(jdbc).leakedBytes(List.of(session))).containsEntry(session, 3000L);
+        assertThat(new SessionLeakedBytesQuery(jdbc, USAGE).leakedBytes(List.of(session))).containsEntry(session, 3000L);
     }
 
     @Test
     void memoryGraphIsWeighted() {
         TimeRange range = new SessionTimeRangeQuery(jdbc).find(session).orElseThrow();
-        List<MemoryPoint> points = new MemoryQuery(jdbc).memory(session, range, 20);
+        List<MemoryPoint> points = new MemoryQuery(jdbc, USAGE).memory(session, range, 20);
         assertThat(points).extracting(MemoryPoint::heapBytes).contains(3000L + 5000L);
         MemoryPoint last = points.get(points.size() - 1);
         assertThat(last.heapBytes()).isEqualTo(3000);

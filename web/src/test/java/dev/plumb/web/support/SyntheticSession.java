@@ -82,8 +82,28 @@ public final class SyntheticSession {
             long tiny = stack(c, "tiny::leak", "main");
             SyntheticSession s = new SyntheticSession(sid, service, linear, startup, ring, temp, tiny);
             s.fill(c);
+            rebuildUsage(c, sid);
             c.commit();
             return s;
+        }
+    }
+
+    /**
+     * Recomputes a session's rollup (stack_usage) from its raw rows, as every test that writes
+     * allocations or frees by hand must after writing them: the gatherer keeps it at ingest,
+     * and the queries read it.
+     */
+    public static void rebuildUsage(Connection c, long sessionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT plumb_rebuild_usage(?)")) {
+            ps.setLong(1, sessionId);
+            ps.execute();
+        }
+    }
+
+    /** {@link #rebuildUsage(Connection, long)} on a connection of its own. */
+    public static void rebuildUsage(DataSource ds, long sessionId) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            rebuildUsage(c, sessionId);
         }
     }
 
