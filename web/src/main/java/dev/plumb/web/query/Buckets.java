@@ -11,20 +11,16 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
  * exactly.
  *
  * <p>The SQL formula is that of evenly spaced points: ceil((x − start)·(points−1)/span), 0 for x
- * at or before the start. When the points sit on whole seconds ({@link TimeRange#onWholeSeconds}:
- * each evenly spaced point p moved up to ceil(p)), "the first point at or after t" is the first p
- * with ceil(p) ≥ t, i.e. with p ≥ ceil(t) − 1 s + 1 µs: the usage rows then carry that time,
- * {@code u.t = ceil(t) − 999 999 µs} ({@link UsageSource} computes it for raw rows and the rollup),
+ * at or before the start. When the points sit on whole grains G ({@link TimeRange#grainUs}: each
+ * evenly spaced point p moved up to ceil_G(p)), "the first point at or after t" is the first p
+ * with ceil_G(p) ≥ t, i.e. with p ≥ ceil_G(t) − G + 1 µs: the usage rows then carry that time,
+ * {@code u.t = ceil_G(t) − G + 1} ({@link UsageSource} computes it for raw rows and rollup rows),
  * and the same formula places them.
  */
 final class Buckets {
     private Buckets() {
     }
 
-    /** SECONDS when the points are at least 1 s apart (they sit on whole seconds), MICROS otherwise. */
-    static UsageRequest.Grid grid(TimeRange range, int points) {
-        return range.onWholeSeconds(points) ? UsageRequest.Grid.SECONDS : UsageRequest.Grid.MICROS;
-    }
 
     /** SQL for the bucket of a µs column; uses :bStart, :bSpan, :bN1. */
     static String of(String column) {

@@ -8,8 +8,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The memory usage graph of a session: heap and leaked bytes at evenly spaced times
- * (sample-weighted). From the rollup when the points are at least a second apart
- * ({@link Buckets}), else from raw rows.
+ * (sample-weighted). From the per-second session rollup (session_usage) when the points are at
+ * least a second apart ({@link Buckets}), else from raw rows.
  */
 @Component
 public class MemoryQuery {
@@ -28,7 +28,7 @@ public class MemoryQuery {
     }
 
     static UsageRequest request(long sessionId, TimeRange range, int points) {
-        return UsageRequest.graph(sessionId, range, points, AllocationConditions.none(), null,
+        return UsageRequest.graph(sessionId, range, points, false, AllocationConditions.none(), null,
                 Measure.RETAINED, Measure.LEAKED);
     }
 

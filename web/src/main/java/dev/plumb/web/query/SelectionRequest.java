@@ -50,7 +50,8 @@ record SelectionRequest(Measure measure, UsageRequest usage, List<String> throug
         AllocationConditions perAllocation = allocationTimeIsWindow
                 ? sizeAndLifetime(s, null, null, s.aliveAtUs())
                 : sizeAndLifetime(s, s.fromUs(), s.untilUs(), s.aliveAtUs());
-        UsageRequest usage = UsageRequest.graph(sessionId, range, points, perAllocation, session, measure);
+        boolean byStack = !s.throughFunctions().isEmpty() || !s.notThroughFunctions().isEmpty();
+        UsageRequest usage = UsageRequest.graph(sessionId, range, points, byStack, perAllocation, session, measure);
         if (allocationTimeIsWindow) {
             Window w = new Window(s.fromUs(), s.untilUs()).intersect(usage.fromUs(), usage.toUs());
             usage = usage.withWindow(w.from(), w.to());

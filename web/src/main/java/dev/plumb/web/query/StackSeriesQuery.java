@@ -32,8 +32,8 @@ public class StackSeriesQuery {
     }
 
     static UsageRequest request(long sessionId, long minSize, Long maxSize, TimeRange range, int points) {
-        return UsageRequest.graph(sessionId, range, points, AllocationConditions.sizeBetween(minSize, maxSize), null,
-                Measure.RETAINED);
+        return UsageRequest.graph(sessionId, range, points, true, AllocationConditions.sizeBetween(minSize, maxSize),
+                null, Measure.RETAINED);
     }
 
     /**

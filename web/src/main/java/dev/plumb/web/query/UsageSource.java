@@ -10,39 +10,54 @@ import org.springframework.stereotype.Component;
  * Where the rows a query adds up come from — the one place that decides. Every session query
  * (leak table, flamegraph, memory graph, series, totals) is written once, over a derived table
  * {@code u(session_id, stack_id, t, allocs, alloc_bytes, frees, free_bytes, released,
- * released_bytes)} with the meaning of the rollup stack_usage (db/migrations V4), and this class
- * supplies {@code u} from one of two sources:
+ * released_bytes)} with the meaning of the rollup stack_usage (db/migrations V4, V5), and this
+ * class supplies {@code u} from the coarsest source that answers the request exactly:
  * <ul>
- *   <li><b>rollup</b>: stack_usage, one row per backtrace and second, maintained at ingest —
- *       its size grows with backtraces × seconds, not with events;</li>
- *   <li><b>raw</b>: allocations and frees, one row per event (an allocation, with released =
- *       its weight if it was ever freed; a free, with its allocation's stack, size and weight).</li>
+ *   <li>{@link Path#STACK_TOTALS stack_totals}, one row per backtrace of the session: totals over
+ *       the whole session (leak groups, flamegraph, exports, session totals);</li>
+ *   <li>{@link Path#STACK_SLOTS stack_usage_coarse}, one row per backtrace and slot of a grain
+ *       (10 s … 1 h): per-backtrace graphs whose points sit on that grain (leak series);</li>
+ *   <li>{@link Path#SESSION_SECONDS session_usage}, one row per second of the session: windows and
+ *       graphs that do not need the backtrace (memory graph, verdicts, script series without a
+ *       function condition);</li>
+ *   <li>{@link Path#STACK_SECONDS stack_usage}, one row per backtrace and second: the other windows
+ *       and graphs per backtrace (leak groups of a time range, live at T);</li>
+ *   <li>{@link Path#RAW raw rows}: allocations and frees, one row per event (an allocation, with
+ *       released = its weight if it was ever freed; a free, with its allocation's stack, size and
+ *       weight), for conditions on single allocations (size, lifetime, or an allocation-time range
+ *       that must also govern frees) and for graphs with points closer than one second.</li>
  * </ul>
- * The rule ({@link #path}): the rollup answers unless the request has a condition on single
- * allocations (size, lifetime, or an allocation-time range that must also govern frees) or is a
- * graph with points closer than one second. The rollup's answers are exact to the microsecond:
+ * The rollups' answers are exact to the microsecond:
  * <ul>
  *   <li>a window that starts or ends inside a second takes its whole seconds from the rollup and
  *       the partial ones at either end from raw rows (at most two seconds of events);</li>
- *   <li>a graph whose points are at least a second apart samples at whole seconds
- *       ({@link TimeRange#pointUs}); a rollup row then counts at the first point after its second
- *       starts, and the events that happened exactly at a point's microsecond — which belong to
- *       that point — are moved there from raw rows (an index lookup per point).</li>
+ *   <li>a graph whose points are at least a second apart samples at whole grains
+ *       ({@link TimeRange#pointUs}); a rollup row then counts at the first point after its
+ *       second or slot starts, and the events that happened exactly at a point's microsecond —
+ *       which belong to that point — are moved there from raw rows (an index lookup per point).</li>
  * </ul>
  */
 @Component
 public class UsageSource {
     static final long US_PER_SECOND = 1_000_000L;
+    static final long FINEST_COARSE_GRAIN_US = 10 * US_PER_SECOND;
 
     /** Which rows answer a request. */
-    public enum Path { ROLLUP, RAW }
+    public enum Path {
+        STACK_TOTALS, STACK_SLOTS, SESSION_SECONDS, STACK_SECONDS, RAW;
+
+        public boolean isRollup() {
+            return this != RAW;
+        }
+    }
 
     private static final String COLUMNS = "session_id, stack_id, t, allocs, alloc_bytes, frees, free_bytes, released,"
             + " released_bytes";
+    /** %1$s: stack_id or NULL; %2$s: u.t; %3$s: table and conditions. */
     private static final String ROLLUP = """
-            SELECT session_id, stack_id, %1$s AS t, allocs, alloc_bytes, frees, free_bytes, released, released_bytes
-              FROM stack_usage
-             WHERE session_id IN (:uSessions)""";
+            SELECT session_id, %1$s AS stack_id, %2$s AS t, allocs, alloc_bytes, frees, free_bytes, released,
+                   released_bytes
+              FROM %3$s""";
     private static final String RAW_ALLOCATIONS = """
             SELECT a.session_id, a.stack_id, %1$s AS t, a.weight AS allocs, a.size * a.weight AS alloc_bytes,
                    0::float8 AS frees, 0::float8 AS free_bytes,
@@ -59,23 +74,24 @@ public class UsageSource {
               JOIN allocations a ON a.session_id = f.session_id AND a.alloc_id = f.alloc_id
              WHERE f.session_id IN (:uSessions)""";
     /**
-     * Events exactly at a sample point inside the rollup's seconds: counted at that point (+) and
-     * taken back from the rollup row's point, the next one (−).
+     * Events exactly at a sample point inside the rollup's rows: counted at that point (+, at
+     * t = point − grain + 1) and taken back from the rollup row's point, the next one (−, at
+     * t = point + 1).
      */
     private static final String AT_POINTS = """
             SELECT e.session_id, e.stack_id, m.t, e.allocs * m.sign, e.alloc_bytes * m.sign, e.frees * m.sign,
                    e.free_bytes * m.sign, e.released * m.sign, e.released_bytes * m.sign
               FROM (%1$s) e
-             CROSS JOIN LATERAL (VALUES (1, e.t - 999999), (-1, e.t + 1)) m(sign, t)""";
+             CROSS JOIN LATERAL (VALUES (1, e.t - :uGrain + 1), (-1, e.t + 1)) m(sign, t)""";
 
     private final boolean rollupEnabled;
 
-    /** @param rollupEnabled false reads raw rows for everything (to compare, or to rule the rollup out) */
+    /** @param rollupEnabled false reads raw rows for everything (to compare, or to rule the rollups out) */
     public UsageSource(@Value("${plumb.query.rollup:true}") boolean rollupEnabled) {
         this.rollupEnabled = rollupEnabled;
     }
 
-    /** The rollup wherever it answers exactly (the default). */
+    /** The rollups wherever they answer exactly (the default). */
     public static UsageSource rollupWhereExact() {
         return new UsageSource(true);
     }
@@ -86,59 +102,96 @@ public class UsageSource {
     }
 
     /** The rule: see the class comment. */
-    public Path path(UsageRequest request) {
-        if (!rollupEnabled || !request.perAllocation().isNone() || request.grid() == UsageRequest.Grid.MICROS) {
+    public Path path(UsageRequest r) {
+        if (!rollupEnabled || !r.perAllocation().isNone() || r.grid() == UsageRequest.Grid.MICROS) {
             return Path.RAW;
         }
-        return Path.ROLLUP;
+        if (r.grid() == UsageRequest.Grid.NONE && r.fromUs() == null && r.toUs() == null) {
+            return Path.STACK_TOTALS;
+        }
+        if (!r.byStack()) {
+            return Path.SESSION_SECONDS;
+        }
+        // a graph up to its last point (a whole grain): whole slots, nothing partial
+        boolean wholeSlots = r.grid() == UsageRequest.Grid.GRAINS && r.grainUs() >= FINEST_COARSE_GRAIN_US
+                && r.fromUs() == null && r.toUs() != null && Math.floorMod(r.toUs(), r.grainUs()) == 0;
+        return wholeSlots ? Path.STACK_SLOTS : Path.STACK_SECONDS;
     }
 
     /** SQL for the derived table {@code u} answering request; adds its parameters. */
     String from(UsageRequest request, MapSqlParameterSource params) {
         params.addValue("uSessions", request.sessionIds());
+        if (request.grid() == UsageRequest.Grid.GRAINS) {
+            params.addValue("uGrain", request.grainUs()).addValue("uGrainSeconds", request.grainUs() / US_PER_SECOND);
+        }
         List<String> parts = new ArrayList<>();
-        if (path(request) == Path.RAW) {
+        Path path = path(request);
+        if (path == Path.RAW) {
             raw(request, request.fromUs(), request.toUs(), "", params, parts);
             return derived(parts);
         }
-        Long from = request.fromUs();
-        Long to = request.toUs();
-        // the whole seconds of [from, to]: the first second starting at or after from to the last
-        // one ending at or before to
-        Long firstSecond = from == null ? null : Math.floorDiv(from + US_PER_SECOND - 1, US_PER_SECOND);
-        Long lastSecond = to == null ? null : Math.floorDiv(to + 1, US_PER_SECOND) - 1;
-        if (firstSecond != null && lastSecond != null && firstSecond > lastSecond) {
-            raw(request, from, to, "", params, parts); // the window lies within a second or two
+        if (path == Path.STACK_TOTALS) {
+            parts.add(ROLLUP.formatted("stack_id", "NULL::bigint", "stack_totals WHERE session_id IN (:uSessions)"));
             return derived(parts);
         }
-        StringBuilder rollup = new StringBuilder(ROLLUP.formatted(
-                request.grid() == UsageRequest.Grid.SECONDS ? "second * 1000000 + 1" : "second * 1000000"));
-        if (firstSecond != null) {
-            rollup.append(" AND second >= :uFirstSecond");
-            params.addValue("uFirstSecond", firstSecond);
-            if (from < firstSecond * US_PER_SECOND) {
-                raw(request, from, firstSecond * US_PER_SECOND - 1, "Head", params, parts);
+        // rows of `unit` µs: slots of the graph's grain, or seconds
+        long unit = path == Path.STACK_SLOTS ? request.grainUs() : US_PER_SECOND;
+        Long from = request.fromUs();
+        Long to = request.toUs();
+        // the whole rows of [from, to]: from the first starting at or after from to the last one
+        // ending at or before to
+        Long first = from == null ? null : Math.floorDiv(from + unit - 1, unit);
+        Long last = to == null ? null : Math.floorDiv(to + 1, unit) - 1;
+        if (first != null && last != null && first > last) {
+            raw(request, from, to, "", params, parts); // the window lies within a row or two
+            return derived(parts);
+        }
+        String rowIndex = path == Path.STACK_SLOTS ? "slot" : "second";
+        StringBuilder rollup = new StringBuilder(rollupRows(path, request));
+        if (first != null) {
+            rollup.append(" AND ").append(rowIndex).append(" >= :uFirstRow");
+            params.addValue("uFirstRow", first);
+            if (from < first * unit) {
+                raw(request, from, first * unit - 1, "Head", params, parts);
             }
         }
-        if (lastSecond != null) {
-            rollup.append(" AND second <= :uLastSecond");
-            params.addValue("uLastSecond", lastSecond);
-            if (to >= (lastSecond + 1) * US_PER_SECOND) {
-                raw(request, (lastSecond + 1) * US_PER_SECOND, to, "Tail", params, parts);
+        if (last != null) {
+            rollup.append(" AND ").append(rowIndex).append(" <= :uLastRow");
+            params.addValue("uLastRow", last);
+            if (to >= (last + 1) * unit) {
+                raw(request, (last + 1) * unit, to, "Tail", params, parts);
             }
         }
         parts.add(rollup.toString());
         List<Long> pointsInRollup = request.gridPoints().stream()
-                .filter(p -> (firstSecond == null || p >= firstSecond * US_PER_SECOND)
-                        && (lastSecond == null || p < (lastSecond + 1) * US_PER_SECOND))
+                .filter(p -> (first == null || p >= first * unit) && (last == null || p < (last + 1) * unit))
                 .toList();
         if (!pointsInRollup.isEmpty()) {
             params.addValue("uPoints", pointsInRollup);
             List<String> atPoints = new ArrayList<>();
-            rawEvents(request, "a.allocated_us", "f.freed_us", " AND %s IN (:uPoints)", false, params, atPoints);
+            rawEvents(request, " AND %s IN (:uPoints)", false, params, atPoints);
             parts.add(AT_POINTS.formatted(String.join("\nUNION ALL\n", atPoints)));
         }
         return derived(parts);
+    }
+
+    /** SELECT of a per-second or per-slot rollup table, u.t placed on the request's grid. */
+    private static String rollupRows(Path path, UsageRequest request) {
+        boolean grains = request.grid() == UsageRequest.Grid.GRAINS;
+        return switch (path) {
+            case STACK_SLOTS -> ROLLUP.formatted("stack_id", "slot * :uGrain + 1",
+                    "stack_usage_coarse WHERE session_id IN (:uSessions) AND grain = :uGrainSeconds");
+            case SESSION_SECONDS -> ROLLUP.formatted("NULL::bigint", secondTime(grains),
+                    "session_usage WHERE session_id IN (:uSessions)");
+            case STACK_SECONDS -> ROLLUP.formatted("stack_id", secondTime(grains),
+                    "stack_usage WHERE session_id IN (:uSessions)");
+            default -> throw new IllegalArgumentException(path + " has no per-second or per-slot rows");
+        };
+    }
+
+    /** u.t of a rollup row of one second: on a grid of grain G, ceil_G(start + 1 µs) − G + 1 ({@link Buckets}). */
+    private static String secondTime(boolean grains) {
+        return grains ? "((second * 1000000 + :uGrain) / :uGrain * :uGrain - :uGrain + 1)" : "second * 1000000";
     }
 
     private static String derived(List<String> parts) {
@@ -159,7 +212,7 @@ public class UsageSource {
             window.append(" AND %1$s <= :").append(hi);
             params.addValue(hi, to);
         }
-        rawEvents(request, "a.allocated_us", "f.freed_us", window.toString(), true, params, parts);
+        rawEvents(request, window.toString(), true, params, parts);
     }
 
     /**
@@ -167,19 +220,20 @@ public class UsageSource {
      * eventCondition (a format with %1$s for the time column); onGrid places u.t on the request's
      * grid, else u.t is the event's time.
      */
-    private static void rawEvents(UsageRequest request, String allocatedAt, String freedAt, String eventCondition,
-            boolean onGrid, MapSqlParameterSource params, List<String> parts) {
+    private static void rawEvents(UsageRequest request, String eventCondition, boolean onGrid,
+            MapSqlParameterSource params, List<String> parts) {
         String conditions = AllocationPredicates.where(request.perAllocation(), request.session(), params);
-        UsageRequest.Grid grid = onGrid ? request.grid() : UsageRequest.Grid.MICROS;
-        parts.add(RAW_ALLOCATIONS.formatted(time(allocatedAt, grid)) + eventCondition.formatted(allocatedAt)
-                + conditions);
+        boolean grains = onGrid && request.grid() == UsageRequest.Grid.GRAINS;
+        parts.add(RAW_ALLOCATIONS.formatted(time("a.allocated_us", grains))
+                + eventCondition.formatted("a.allocated_us") + conditions);
         if (request.freeEvents()) {
-            parts.add(RAW_FREES.formatted(time(freedAt, grid)) + eventCondition.formatted(freedAt) + conditions);
+            parts.add(RAW_FREES.formatted(time("f.freed_us", grains)) + eventCondition.formatted("f.freed_us")
+                    + conditions);
         }
     }
 
-    /** u.t of a raw row: on the whole-seconds grid, ceil(t) − 999 999 µs ({@link Buckets}). */
-    private static String time(String column, UsageRequest.Grid grid) {
-        return grid == UsageRequest.Grid.SECONDS ? "((" + column + " + 999999) / 1000000 * 1000000 - 999999)" : column;
+    /** u.t of a raw row: on a grid of grain G, ceil_G(t) − G + 1 ({@link Buckets}). */
+    private static String time(String column, boolean grains) {
+        return grains ? "((" + column + " + :uGrain - 1) / :uGrain * :uGrain - :uGrain + 1)" : column;
     }
 }

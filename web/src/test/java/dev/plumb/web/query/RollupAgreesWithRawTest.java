@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
- * Every query answers the same from the rollup (stack_usage) as from raw rows, on a full-mode
+ * Every query answers the same from the rollups (stack_totals, session_usage, stack_usage) as
+ * from raw rows, on a full-mode
  * session whose rollup was rebuilt from hand-written rows (SyntheticSession) and on a sampled one
  * whose rollup the gatherer kept at ingest (IngestedSampledSession). Each comparison first checks
  * that the request really takes the rollup path, so no comparison is raw against raw. Windows are
@@ -93,7 +94,7 @@ class RollupAgreesWithRawTest {
     @Test
     void sessionTotalsAndLeakedBytes() {
         for (Session s : both()) {
-            assertThat(ROLLUP.path(SessionTotalsQuery.request(s.id()))).isEqualTo(UsageSource.Path.ROLLUP);
+            assertThat(ROLLUP.path(SessionTotalsQuery.request(s.id()))).isEqualTo(UsageSource.Path.STACK_TOTALS);
             SessionTotals a = rollup.sessionTotals().totals(s.id());
             SessionTotals b = raw.sessionTotals().totals(s.id());
             assertThat(a.allocations()).isPositive();
@@ -115,8 +116,9 @@ class RollupAgreesWithRawTest {
                 for (LeakFilter.Sort sort : LeakFilter.Sort.values()) {
                     for (String function : Arrays.asList(null, s.someFunction())) {
                         LeakFilter filter = new LeakFilter(w[0], w[1], 0, null, function, 100, sort);
-                        assertThat(ROLLUP.path(LeakGroupsQuery.request(s.id(), filter)))
-                                .isEqualTo(UsageSource.Path.ROLLUP);
+                        assertThat(ROLLUP.path(LeakGroupsQuery.request(s.id(), filter))).isEqualTo(
+                                w[0] == null && w[1] == null ? UsageSource.Path.STACK_TOTALS
+                                        : UsageSource.Path.STACK_SECONDS);
                         List<LeakGroup> a = rollup.groups().find(s.id(), filter);
                         List<LeakGroup> b = raw.groups().find(s.id(), filter);
                         assertSameGroups(s, a, b);
@@ -132,36 +134,36 @@ class RollupAgreesWithRawTest {
     void leakReportsSeriesAndVerdicts() {
         for (Session s : both()) {
             for (Long[] w : windows(s)) {
-                LeakFilter filter = new LeakFilter(w[0], w[1], 0, null, null, 100, LeakFilter.Sort.BYTES);
-                TimeRange window = s.range().clip(w[0], w[1]);
-                if (window.spanUs() < 39 * 1_000_000L) {
-                    assertThat(ROLLUP.path(StackSeriesQuery.request(s.id(), 0, null, window, 40)))
-                            .isEqualTo(UsageSource.Path.RAW); // points closer than a second
-                } else {
-                    assertThat(ROLLUP.path(StackSeriesQuery.request(s.id(), 0, null, window, 40)))
-                            .isEqualTo(UsageSource.Path.ROLLUP);
-                }
-                List<LeakReport> a = rollup.reports().find(s.id(), filter, 40).orElseThrow();
-                List<LeakReport> b = raw.reports().find(s.id(), filter, 40).orElseThrow();
-                assertThat(a).hasSameSizeAs(b);
-                for (int i = 0; i < a.size(); i++) {
-                    assertThat(a.get(i).group().stackId()).isEqualTo(b.get(i).group().stackId());
-                    assertClose(s, a.get(i).series().stream().map(p -> p.bytes()).toList(),
-                            b.get(i).series().stream().map(p -> p.bytes()).toList(), 40 * s.tolerance());
-                    assertThat(a.get(i).series()).extracting(p -> p.tMillis())
-                            .isEqualTo(b.get(i).series().stream().map(p -> p.tMillis()).toList());
-                    assertThat(a.get(i).verdict().kind()).isEqualTo(b.get(i).verdict().kind());
+                for (int points : new int[] {40, 5}) {
+                    LeakFilter filter = new LeakFilter(w[0], w[1], 0, null, null, 100, LeakFilter.Sort.BYTES);
+                    TimeRange window = s.range().clip(w[0], w[1]);
+                    UsageSource.Path expected = window.grainUs(points) == 0 ? UsageSource.Path.RAW // < 1 s apart
+                            : window.grainUs(points) < 10_000_000 ? UsageSource.Path.STACK_SECONDS
+                            : UsageSource.Path.STACK_SLOTS;
+                    assertThat(ROLLUP.path(StackSeriesQuery.request(s.id(), 0, null, window, points)))
+                            .isEqualTo(expected);
+                    List<LeakReport> a = rollup.reports().find(s.id(), filter, points).orElseThrow();
+                    List<LeakReport> b = raw.reports().find(s.id(), filter, points).orElseThrow();
+                    assertThat(a).hasSameSizeAs(b);
+                    for (int i = 0; i < a.size(); i++) {
+                        assertThat(a.get(i).group().stackId()).isEqualTo(b.get(i).group().stackId());
+                        assertClose(s, a.get(i).series().stream().map(p -> p.bytes()).toList(),
+                                b.get(i).series().stream().map(p -> p.bytes()).toList(), points * s.tolerance());
+                        assertThat(a.get(i).series()).extracting(p -> p.tMillis())
+                                .isEqualTo(b.get(i).series().stream().map(p -> p.tMillis()).toList());
+                        assertThat(a.get(i).verdict().kind()).isEqualTo(b.get(i).verdict().kind());
+                    }
                 }
             }
         }
     }
 
     @Test
-    void memoryGraphOnTheSecondsGrid() {
+    void memoryGraphOnWholeGrains() {
         for (Session s : both()) {
             for (int points : new int[] {2, 40, 100}) {
                 assertThat(ROLLUP.path(MemoryQuery.request(s.id(), s.range(), points)))
-                        .isEqualTo(UsageSource.Path.ROLLUP);
+                        .isEqualTo(UsageSource.Path.SESSION_SECONDS);
                 List<MemoryPoint> a = rollup.memory().memory(s.id(), s.range(), points);
                 List<MemoryPoint> b = raw.memory().memory(s.id(), s.range(), points);
                 assertThat(a).extracting(MemoryPoint::tMillis).isEqualTo(b.stream().map(MemoryPoint::tMillis).toList());
@@ -193,7 +195,9 @@ class RollupAgreesWithRawTest {
             int nonEmpty = 0;
             for (AllocationSelection sel : selections) {
                 SelectionRequest request = SelectionRequest.totals(s.id(), sel, s.range());
-                assertThat(ROLLUP.path(request.usage())).as(sel.toString()).isEqualTo(UsageSource.Path.ROLLUP);
+                assertThat(ROLLUP.path(request.usage())).as(sel.toString()).isEqualTo(
+                        sel.aliveAtUs() == null && sel.fromUs() == null ? UsageSource.Path.STACK_TOTALS
+                                : UsageSource.Path.STACK_SECONDS);
                 Map<Long, StackTotalsQuery.Total> a = rollup.totals().totals(s.id(), sel, s.range());
                 Map<Long, StackTotalsQuery.Total> b = raw.totals().totals(s.id(), sel, s.range());
                 assertThat(a.keySet()).as(sel.toString()).containsExactlyInAnyOrderElementsOf(b.keySet());
@@ -217,7 +221,7 @@ class RollupAgreesWithRawTest {
     @Test
     void exportCosts() {
         for (Session s : both()) {
-            assertThat(ROLLUP.path(StackCostsQuery.request(s.id()))).isEqualTo(UsageSource.Path.ROLLUP);
+            assertThat(ROLLUP.path(StackCostsQuery.request(s.id()))).isEqualTo(UsageSource.Path.STACK_TOTALS);
             List<StackCost> a = rollup.costs().costs(s.id());
             List<StackCost> b = raw.costs().costs(s.id());
             assertThat(a).extracting(StackCost::stackId).isEqualTo(b.stream().map(StackCost::stackId).toList());
@@ -239,12 +243,19 @@ class RollupAgreesWithRawTest {
             for (AllocationSelection sel : List.of(all, all.leaked(), all.temporary(), all.leaked().from(s.at(33.3)),
                     all.leaked().until(s.at(90.1)).passingThrough(s.someFunction()),
                     all.notPassingThrough(s.someFunction()))) {
-                SelectionRequest request = SelectionRequest.series(s.id(), sel, s.range(), s.range(), 50);
-                assertThat(ROLLUP.path(request.usage())).as(sel.toString()).isEqualTo(UsageSource.Path.ROLLUP);
-                long[] a = rollup.selection().retained(s.id(), sel, s.range(), s.range(), 50);
-                long[] b = raw.selection().retained(s.id(), sel, s.range(), s.range(), 50);
-                assertClose(s, Arrays.stream(a).boxed().toList(), Arrays.stream(b).boxed().toList(), 50 * s.tolerance());
-                assertThat(Arrays.stream(a).max().orElse(0)).as(sel.toString()).isPositive();
+                for (int points : new int[] {50, 6}) {
+                    SelectionRequest request = SelectionRequest.series(s.id(), sel, s.range(), s.range(), points);
+                    boolean byStack = !sel.throughFunctions().isEmpty() || !sel.notThroughFunctions().isEmpty();
+                    UsageSource.Path expected = !byStack ? UsageSource.Path.SESSION_SECONDS
+                            : points == 6 && sel.untilUs() == null ? UsageSource.Path.STACK_SLOTS
+                            : UsageSource.Path.STACK_SECONDS;
+                    assertThat(ROLLUP.path(request.usage())).as(sel + " " + points).isEqualTo(expected);
+                    long[] a = rollup.selection().retained(s.id(), sel, s.range(), s.range(), points);
+                    long[] b = raw.selection().retained(s.id(), sel, s.range(), s.range(), points);
+                    assertClose(s, Arrays.stream(a).boxed().toList(), Arrays.stream(b).boxed().toList(),
+                            points * s.tolerance());
+                    assertThat(Arrays.stream(a).max().orElse(0)).as(sel.toString()).isPositive();
+                }
             }
             // made in a range and freed: a free knows its own time, not its allocation's
             assertThat(ROLLUP.path(SelectionRequest.series(s.id(), all.from(s.at(10)), s.range(), s.range(), 50)
@@ -252,25 +263,56 @@ class RollupAgreesWithRawTest {
         }
     }
 
-    /** Proof that the rollup path reads stack_usage: raw rows without a rollup are invisible to it. */
+    /**
+     * Proof that each rollup path reads its table: with one table's rows of a session gone, the
+     * answers that table gives are gone, the others' are not, and raw rows still have everything.
+     */
     @Test
-    void theRollupPathReadsTheRollup() throws Exception {
+    void eachPathReadsItsTable() throws Exception {
         long id = SyntheticSession.create(TestDatabase.dataSource(), "rollup-missing").id;
-        try (Connection c = TestDatabase.dataSource().getConnection();
-             PreparedStatement ps = c.prepareStatement("DELETE FROM stack_usage WHERE session_id = ?")) {
-            ps.setLong(1, id);
-            ps.executeUpdate();
-        }
-        assertThat(raw.groups().find(id, LeakFilter.all())).hasSize(4);
+        TimeRange range = new SessionTimeRangeQuery(jdbc).find(id).orElseThrow();
+        LeakFilter fromOneSecond = new LeakFilter(range.startUs() + 1_000_000, null, 0, null, 100);
+        assertThat(rollup.groups().find(id, LeakFilter.all())).hasSize(4);
+
+        delete("stack_totals", id);
         assertThat(rollup.groups().find(id, LeakFilter.all())).isEmpty();
         assertThat(rollup.sessionTotals().totals(id).allocations()).isZero();
-        assertThat(raw.sessionTotals().totals(id).allocations()).isEqualTo(SyntheticSession.ALLOCATIONS);
+        assertThat(rollup.groups().find(id, fromOneSecond)).hasSize(4); // a window: stack_usage
+        assertThat(rollup.memory().memory(id, range, 40).get(39).heapBytes()).isEqualTo(SyntheticSession.LEAKED_BYTES);
+
+        delete("session_usage", id);
+        assertThat(rollup.memory().memory(id, range, 40).get(39).heapBytes()).isZero();
+        assertThat(rollup.groups().find(id, fromOneSecond)).hasSize(4);
+
+        // the leak series: 5 points over 100 s sit on 10 s and read stack_usage_coarse, 40 read stack_usage
+        LeakReport linear5 = rollup.reports().find(id, fromOneSecond.withLimit(1), 5).orElseThrow().get(0);
+        assertThat(linear5.series().get(4).bytes()).isEqualTo(SyntheticSession.LINEAR_BYTES);
+        delete("stack_usage_coarse", id);
+        assertThat(rollup.reports().find(id, fromOneSecond.withLimit(1), 5).orElseThrow().get(0).series().get(4).bytes())
+                .isZero();
+        assertThat(rollup.reports().find(id, fromOneSecond.withLimit(1), 40).orElseThrow().get(0).series().get(39)
+                .bytes()).isEqualTo(SyntheticSession.LINEAR_BYTES);
+
+        delete("stack_usage", id);
+        assertThat(rollup.groups().find(id, fromOneSecond)).isEmpty();
         // a size filter needs single allocations: raw rows, found
         assertThat(rollup.groups().find(id, new LeakFilter(null, null, 1000, null, 100))).hasSize(2);
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM stack_usage WHERE session_id = :id",
-                Map.of("id", id), Long.class)).isZero();
+        assertThat(raw.groups().find(id, LeakFilter.all())).hasSize(4);
+        assertThat(raw.sessionTotals().totals(id).allocations()).isEqualTo(SyntheticSession.ALLOCATIONS);
+        assertThat(raw.memory().memory(id, range, 40).get(39).heapBytes()).isEqualTo(SyntheticSession.LEAKED_BYTES);
+
         SyntheticSession.rebuildUsage(TestDatabase.dataSource(), id);
         assertThat(rollup.groups().find(id, LeakFilter.all())).hasSize(4);
+        assertThat(rollup.groups().find(id, fromOneSecond)).hasSize(4);
+        assertThat(rollup.memory().memory(id, range, 40).get(39).heapBytes()).isEqualTo(SyntheticSession.LEAKED_BYTES);
+    }
+
+    static void delete(String table, long sessionId) throws Exception {
+        try (Connection c = TestDatabase.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE session_id = ?")) {
+            ps.setLong(1, sessionId);
+            assertThat(ps.executeUpdate()).isPositive();
+        }
     }
 
     static void assertSameGroups(Session s, List<LeakGroup> a, List<LeakGroup> b) {
