@@ -2,8 +2,11 @@ package dev.plumb.web.query;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -65,14 +68,15 @@ public class UsageSource {
                    CASE WHEN f.alloc_id IS NULL THEN 0::float8 ELSE a.size * a.weight END AS released_bytes
               FROM allocations a
               LEFT JOIN frees f ON f.session_id = a.session_id AND f.alloc_id = a.alloc_id
-             WHERE a.session_id IN (:uSessions)""";
+                             AND f.day IN (:uDays)
+             WHERE a.session_id IN (:uSessions) AND a.day IN (:uDays)""";
     private static final String RAW_FREES = """
             SELECT a.session_id, a.stack_id, %1$s AS t, 0::float8 AS allocs, 0::float8 AS alloc_bytes,
                    a.weight AS frees, a.size * a.weight AS free_bytes, 0::float8 AS released,
                    0::float8 AS released_bytes
               FROM frees f
-              JOIN allocations a ON a.session_id = f.session_id AND a.alloc_id = f.alloc_id
-             WHERE f.session_id IN (:uSessions)""";
+              JOIN allocations a ON a.session_id = f.session_id AND a.alloc_id = f.alloc_id AND a.day IN (:uDays)
+             WHERE f.session_id IN (:uSessions) AND f.day IN (:uDays)""";
     /**
      * Events exactly at a sample point inside the rollup's rows: counted at that point (+, at
      * t = point − grain + 1) and taken back from the rollup row's point, the next one (−, at
@@ -84,21 +88,43 @@ public class UsageSource {
               FROM (%1$s) e
              CROSS JOIN LATERAL (VALUES (1, e.t - :uGrain + 1), (-1, e.t + 1)) m(sign, t)""";
 
+    /** Sessions' partition days, which never change; a bound on how many are remembered. */
+    private static final int MAX_REMEMBERED_DAYS = 100_000;
+
+    private final NamedParameterJdbcTemplate jdbc;
     private final boolean rollupEnabled;
+    private final Map<Long, Integer> days = new ConcurrentHashMap<>();
 
     /** @param rollupEnabled false reads raw rows for everything (to compare, or to rule the rollups out) */
-    public UsageSource(@Value("${plumb.query.rollup:true}") boolean rollupEnabled) {
+    public UsageSource(NamedParameterJdbcTemplate jdbc, @Value("${plumb.query.rollup:true}") boolean rollupEnabled) {
+        this.jdbc = jdbc;
         this.rollupEnabled = rollupEnabled;
     }
 
     /** The rollups wherever they answer exactly (the default). */
-    public static UsageSource rollupWhereExact() {
-        return new UsageSource(true);
+    public static UsageSource rollupWhereExact(NamedParameterJdbcTemplate jdbc) {
+        return new UsageSource(jdbc, true);
     }
 
     /** Raw rows for every request. */
-    public static UsageSource rawOnly() {
-        return new UsageSource(false);
+    public static UsageSource rawOnly(NamedParameterJdbcTemplate jdbc) {
+        return new UsageSource(jdbc, false);
+    }
+
+    /** The partition days of the sessions that exist; [-1] (no partition) when none does. */
+    private List<Integer> daysOf(List<Long> sessionIds) {
+        List<Long> unknown = sessionIds.stream().filter(id -> !days.containsKey(id)).toList();
+        if (!unknown.isEmpty()) {
+            if (days.size() > MAX_REMEMBERED_DAYS) {
+                days.clear();
+            }
+            jdbc.query("SELECT id, day FROM sessions WHERE id IN (:ids)", Map.of("ids", unknown),
+                    rs -> {
+                        days.put(rs.getLong("id"), rs.getInt("day"));
+                    });
+        }
+        List<Integer> found = sessionIds.stream().map(days::get).filter(d -> d != null).distinct().toList();
+        return found.isEmpty() ? List.of(-1) : found;
     }
 
     /** The rule: see the class comment. */
@@ -120,7 +146,7 @@ public class UsageSource {
 
     /** SQL for the derived table {@code u} answering request; adds its parameters. */
     String from(UsageRequest request, MapSqlParameterSource params) {
-        params.addValue("uSessions", request.sessionIds());
+        params.addValue("uSessions", request.sessionIds()).addValue("uDays", daysOf(request.sessionIds()));
         if (request.grid() == UsageRequest.Grid.GRAINS) {
             params.addValue("uGrain", request.grainUs()).addValue("uGrainSeconds", request.grainUs() / US_PER_SECOND);
         }
@@ -131,7 +157,8 @@ public class UsageSource {
             return derived(parts);
         }
         if (path == Path.STACK_TOTALS) {
-            parts.add(ROLLUP.formatted("stack_id", "NULL::bigint", "stack_totals WHERE session_id IN (:uSessions)"));
+            parts.add(ROLLUP.formatted("stack_id", "NULL::bigint",
+                    "stack_totals WHERE session_id IN (:uSessions) AND day IN (:uDays)"));
             return derived(parts);
         }
         // rows of `unit` µs: slots of the graph's grain, or seconds
@@ -180,11 +207,12 @@ public class UsageSource {
         boolean grains = request.grid() == UsageRequest.Grid.GRAINS;
         return switch (path) {
             case STACK_SLOTS -> ROLLUP.formatted("stack_id", "slot * :uGrain + 1",
-                    "stack_usage_coarse WHERE session_id IN (:uSessions) AND grain = :uGrainSeconds");
+                    "stack_usage_coarse WHERE session_id IN (:uSessions) AND day IN (:uDays)"
+                            + " AND grain = :uGrainSeconds");
             case SESSION_SECONDS -> ROLLUP.formatted("NULL::bigint", secondTime(grains),
-                    "session_usage WHERE session_id IN (:uSessions)");
+                    "session_usage WHERE session_id IN (:uSessions) AND day IN (:uDays)");
             case STACK_SECONDS -> ROLLUP.formatted("stack_id", secondTime(grains),
-                    "stack_usage WHERE session_id IN (:uSessions)");
+                    "stack_usage WHERE session_id IN (:uSessions) AND day IN (:uDays)");
             default -> throw new IllegalArgumentException(path + " has no per-second or per-slot rows");
         };
     }

@@ -37,8 +37,8 @@ class ServicesApiTest {
                 set(ps, "v2", "host-a", v2.id);
             }
             try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO frees (session_id, alloc_id, freed_us)
-                    SELECT session_id, alloc_id, allocated_us + 10000 FROM allocations
+                    INSERT INTO frees (day, session_id, alloc_id, freed_us)
+                    SELECT day, session_id, alloc_id, allocated_us + 10000 FROM allocations
                      WHERE session_id = ? AND stack_id = ?""")) {
                 ps.setLong(1, v2.id);
                 ps.setLong(2, v1a.linearStack);

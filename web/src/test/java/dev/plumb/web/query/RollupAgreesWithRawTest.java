@@ -33,7 +33,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  * 1; a cumulative series by 1 per point.
  */
 class RollupAgreesWithRawTest {
-    static final UsageSource ROLLUP = UsageSource.rollupWhereExact();
+    static UsageSource rollupSource;
     static NamedParameterJdbcTemplate jdbc;
     static Queries rollup;
     static Queries raw;
@@ -65,8 +65,9 @@ class RollupAgreesWithRawTest {
     @BeforeAll
     static void sessions() throws Exception {
         jdbc = new NamedParameterJdbcTemplate(TestDatabase.dataSource());
-        rollup = Queries.on(jdbc, ROLLUP);
-        raw = Queries.on(jdbc, UsageSource.rawOnly());
+        rollupSource = UsageSource.rollupWhereExact(jdbc);
+        rollup = Queries.on(jdbc, rollupSource);
+        raw = Queries.on(jdbc, UsageSource.rawOnly(jdbc));
         SessionTimeRangeQuery ranges = new SessionTimeRangeQuery(jdbc);
         long f = SyntheticSession.create(TestDatabase.dataSource(), "rollup-full").id;
         full = new Session(f, ranges.find(f).orElseThrow(), 0, "^ring::");
@@ -94,7 +95,7 @@ class RollupAgreesWithRawTest {
     @Test
     void sessionTotalsAndLeakedBytes() {
         for (Session s : both()) {
-            assertThat(ROLLUP.path(SessionTotalsQuery.request(s.id()))).isEqualTo(UsageSource.Path.STACK_TOTALS);
+            assertThat(rollupSource.path(SessionTotalsQuery.request(s.id()))).isEqualTo(UsageSource.Path.STACK_TOTALS);
             SessionTotals a = rollup.sessionTotals().totals(s.id());
             SessionTotals b = raw.sessionTotals().totals(s.id());
             assertThat(a.allocations()).isPositive();
@@ -116,7 +117,7 @@ class RollupAgreesWithRawTest {
                 for (LeakFilter.Sort sort : LeakFilter.Sort.values()) {
                     for (String function : Arrays.asList(null, s.someFunction())) {
                         LeakFilter filter = new LeakFilter(w[0], w[1], 0, null, function, 100, sort);
-                        assertThat(ROLLUP.path(LeakGroupsQuery.request(s.id(), filter))).isEqualTo(
+                        assertThat(rollupSource.path(LeakGroupsQuery.request(s.id(), filter))).isEqualTo(
                                 w[0] == null && w[1] == null ? UsageSource.Path.STACK_TOTALS
                                         : UsageSource.Path.STACK_SECONDS);
                         List<LeakGroup> a = rollup.groups().find(s.id(), filter);
@@ -140,7 +141,7 @@ class RollupAgreesWithRawTest {
                     UsageSource.Path expected = window.grainUs(points) == 0 ? UsageSource.Path.RAW // < 1 s apart
                             : window.grainUs(points) < 10_000_000 ? UsageSource.Path.STACK_SECONDS
                             : UsageSource.Path.STACK_SLOTS;
-                    assertThat(ROLLUP.path(StackSeriesQuery.request(s.id(), 0, null, window, points)))
+                    assertThat(rollupSource.path(StackSeriesQuery.request(s.id(), 0, null, window, points)))
                             .isEqualTo(expected);
                     List<LeakReport> a = rollup.reports().find(s.id(), filter, points).orElseThrow();
                     List<LeakReport> b = raw.reports().find(s.id(), filter, points).orElseThrow();
@@ -162,7 +163,7 @@ class RollupAgreesWithRawTest {
     void memoryGraphOnWholeGrains() {
         for (Session s : both()) {
             for (int points : new int[] {2, 40, 100}) {
-                assertThat(ROLLUP.path(MemoryQuery.request(s.id(), s.range(), points)))
+                assertThat(rollupSource.path(MemoryQuery.request(s.id(), s.range(), points)))
                         .isEqualTo(UsageSource.Path.SESSION_SECONDS);
                 List<MemoryPoint> a = rollup.memory().memory(s.id(), s.range(), points);
                 List<MemoryPoint> b = raw.memory().memory(s.id(), s.range(), points);
@@ -174,7 +175,7 @@ class RollupAgreesWithRawTest {
                 assertThat(a.get(points - 1).heapBytes()).isPositive();
             }
             // points closer than a second: raw rows, microsecond precision
-            assertThat(ROLLUP.path(MemoryQuery.request(s.id(), s.range(), 500))).isEqualTo(UsageSource.Path.RAW);
+            assertThat(rollupSource.path(MemoryQuery.request(s.id(), s.range(), 500))).isEqualTo(UsageSource.Path.RAW);
         }
     }
 
@@ -195,7 +196,7 @@ class RollupAgreesWithRawTest {
             int nonEmpty = 0;
             for (AllocationSelection sel : selections) {
                 SelectionRequest request = SelectionRequest.totals(s.id(), sel, s.range());
-                assertThat(ROLLUP.path(request.usage())).as(sel.toString()).isEqualTo(
+                assertThat(rollupSource.path(request.usage())).as(sel.toString()).isEqualTo(
                         sel.aliveAtUs() == null && sel.fromUs() == null ? UsageSource.Path.STACK_TOTALS
                                 : UsageSource.Path.STACK_SECONDS);
                 Map<Long, StackTotalsQuery.Total> a = rollup.totals().totals(s.id(), sel, s.range());
@@ -209,11 +210,11 @@ class RollupAgreesWithRawTest {
             }
             assertThat(nonEmpty).isGreaterThan(15);
             // what only single allocations know goes to raw rows
-            assertThat(ROLLUP.path(SelectionRequest.totals(s.id(), all.largerThan(100), s.range()).usage()))
+            assertThat(rollupSource.path(SelectionRequest.totals(s.id(), all.largerThan(100), s.range()).usage()))
                     .isEqualTo(UsageSource.Path.RAW);
-            assertThat(ROLLUP.path(SelectionRequest.totals(s.id(), all.minLifetime(1000), s.range()).usage()))
+            assertThat(rollupSource.path(SelectionRequest.totals(s.id(), all.minLifetime(1000), s.range()).usage()))
                     .isEqualTo(UsageSource.Path.RAW);
-            assertThat(ROLLUP.path(SelectionRequest.totals(s.id(), all.aliveAt(s.at(30)).from(s.at(10)),
+            assertThat(rollupSource.path(SelectionRequest.totals(s.id(), all.aliveAt(s.at(30)).from(s.at(10)),
                     s.range()).usage())).isEqualTo(UsageSource.Path.RAW);
         }
     }
@@ -221,7 +222,7 @@ class RollupAgreesWithRawTest {
     @Test
     void exportCosts() {
         for (Session s : both()) {
-            assertThat(ROLLUP.path(StackCostsQuery.request(s.id()))).isEqualTo(UsageSource.Path.STACK_TOTALS);
+            assertThat(rollupSource.path(StackCostsQuery.request(s.id()))).isEqualTo(UsageSource.Path.STACK_TOTALS);
             List<StackCost> a = rollup.costs().costs(s.id());
             List<StackCost> b = raw.costs().costs(s.id());
             assertThat(a).extracting(StackCost::stackId).isEqualTo(b.stream().map(StackCost::stackId).toList());
@@ -249,7 +250,7 @@ class RollupAgreesWithRawTest {
                     UsageSource.Path expected = !byStack ? UsageSource.Path.SESSION_SECONDS
                             : points == 6 && sel.untilUs() == null ? UsageSource.Path.STACK_SLOTS
                             : UsageSource.Path.STACK_SECONDS;
-                    assertThat(ROLLUP.path(request.usage())).as(sel + " " + points).isEqualTo(expected);
+                    assertThat(rollupSource.path(request.usage())).as(sel + " " + points).isEqualTo(expected);
                     long[] a = rollup.selection().retained(s.id(), sel, s.range(), s.range(), points);
                     long[] b = raw.selection().retained(s.id(), sel, s.range(), s.range(), points);
                     assertClose(s, Arrays.stream(a).boxed().toList(), Arrays.stream(b).boxed().toList(),
@@ -258,7 +259,7 @@ class RollupAgreesWithRawTest {
                 }
             }
             // made in a range and freed: a free knows its own time, not its allocation's
-            assertThat(ROLLUP.path(SelectionRequest.series(s.id(), all.from(s.at(10)), s.range(), s.range(), 50)
+            assertThat(rollupSource.path(SelectionRequest.series(s.id(), all.from(s.at(10)), s.range(), s.range(), 50)
                     .usage())).isEqualTo(UsageSource.Path.RAW);
         }
     }
