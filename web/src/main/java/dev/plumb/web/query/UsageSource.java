@@ -68,15 +68,14 @@ public class UsageSource {
                    CASE WHEN f.alloc_id IS NULL THEN 0::float8 ELSE a.size * a.weight END AS released_bytes
               FROM allocations a
               LEFT JOIN frees f ON f.session_id = a.session_id AND f.alloc_id = a.alloc_id
-                             AND f.day IN (:uDays)
-             WHERE a.session_id IN (:uSessions) AND a.day IN (:uDays)""";
+             WHERE a.session_id IN (:uSessions)""";
     private static final String RAW_FREES = """
             SELECT a.session_id, a.stack_id, %1$s AS t, 0::float8 AS allocs, 0::float8 AS alloc_bytes,
                    a.weight AS frees, a.size * a.weight AS free_bytes, 0::float8 AS released,
                    0::float8 AS released_bytes
               FROM frees f
-              JOIN allocations a ON a.session_id = f.session_id AND a.alloc_id = f.alloc_id AND a.day IN (:uDays)
-             WHERE f.session_id IN (:uSessions) AND f.day IN (:uDays)""";
+              JOIN allocations a ON a.session_id = f.session_id AND a.alloc_id = f.alloc_id
+             WHERE f.session_id IN (:uSessions)""";
     /**
      * Events exactly at a sample point inside the rollup's rows: counted at that point (+, at
      * t = point − grain + 1) and taken back from the rollup row's point, the next one (−, at
