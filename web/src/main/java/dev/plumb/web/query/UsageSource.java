@@ -145,7 +145,7 @@ public class UsageSource {
 
     /** SQL for the derived table {@code u} answering request; adds its parameters. */
     String from(UsageRequest request, MapSqlParameterSource params) {
-        params.addValue("uSessions", request.sessionIds()).addValue("uDays", daysOf(request.sessionIds()));
+        params.addValue("uSessions", request.sessionIds());
         if (request.grid() == UsageRequest.Grid.GRAINS) {
             params.addValue("uGrain", request.grainUs()).addValue("uGrainSeconds", request.grainUs() / US_PER_SECOND);
         }
@@ -155,6 +155,7 @@ public class UsageSource {
             raw(request, request.fromUs(), request.toUs(), "", params, parts);
             return derived(parts);
         }
+        params.addValue("uDays", daysOf(request.sessionIds())); // the rollup parts' partitions
         if (path == Path.STACK_TOTALS) {
             parts.add(ROLLUP.formatted("stack_id", "NULL::bigint",
                     "stack_totals WHERE session_id IN (:uSessions) AND day IN (:uDays)"));
