@@ -31,7 +31,8 @@ public final class ProfileOptions {
 
     @Option(names = "--mode", paramLabel = "full|sampled", defaultValue = "full",
             description = {"full: every allocation and free, lossless; the program waits if the agent falls behind (default).",
-                    "sampled: Poisson sampling by bytes, each sample weighted; for always-on production use."})
+                    "sampled: Poisson sampling by bytes, each sample weighted; for always-on production use"
+                            + " (the agent then runs at nice 10, so the program keeps its CPU)."})
     String mode;
 
     @Option(names = "--sample-bytes", paramLabel = "BYTES", defaultValue = "524288",
@@ -110,7 +111,8 @@ public final class ProfileOptions {
             return new ProfiledRun(command, gatherer, labels, Duration.ofSeconds(flushTimeoutSeconds),
                     new java.io.PrintStream(new WriterOutputStream(err), true), captureEnv())
                     .saveUndeliveredTo(undeliveredDir).reportEvery(Duration.ofSeconds(statsIntervalSeconds))
-                    .spoolLimit(spoolLimitBytes()).condenseAfter(Duration.ofSeconds(condenseAfterSeconds)).run();
+                    .spoolLimit(spoolLimitBytes()).condenseAfter(Duration.ofSeconds(condenseAfterSeconds))
+                    .yieldCpuToProgram("sampled".equals(mode)).run();
         } catch (ProfiledRun.CommandNotStartedException e) {
             err.println("plumb: " + e.getMessage());
             return RunCommand.EXIT_CANNOT_START;

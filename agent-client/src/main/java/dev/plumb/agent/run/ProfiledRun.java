@@ -62,6 +62,8 @@ public final class ProfiledRun {
     public static final long DEFAULT_SPOOL_LIMIT_BYTES = 1L << 30;
     private long spoolLimitBytes = DEFAULT_SPOOL_LIMIT_BYTES;
 
+    private boolean yieldCpu;
+
     public ProfiledRun(List<String> command, GathererAddress gatherer, SessionLabels labels,
                        Duration flushTimeout, PrintStream err) {
         this(command, gatherer, labels, flushTimeout, err, Map.of());
@@ -82,6 +84,12 @@ public final class ProfiledRun {
      * What the gatherer cannot take by the flush timeout after the command exited is saved as a
      * recording in this directory (for `plumb upload`) instead of being dropped.
      */
+    /** Lowers the agent's CPU priority once the program runs (sampled mode; see {@link YieldToProgram}). */
+    public ProfiledRun yieldCpuToProgram(boolean yield) {
+        this.yieldCpu = yield;
+        return this;
+    }
+
     public ProfiledRun saveUndeliveredTo(Path directory) {
         this.fallbackDir = directory;
         return this;
@@ -174,7 +182,7 @@ public final class ProfiledRun {
             }
 
             Process process = start(library, socketPath);
-            if ("sampled".equals(captureEnv.get("PLUMB_MODE"))) {
+            if (yieldCpu) {
                 YieldToProgram.lowerAgentPriority();
             }
             int exit = process.waitFor();

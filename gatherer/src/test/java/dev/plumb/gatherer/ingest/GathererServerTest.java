@@ -7,6 +7,7 @@ import static dev.plumb.gatherer.GathererFixtures.sessionFilter;
 
 import dev.plumb.gatherer.GathererApplication;
 import dev.plumb.gatherer.db.EmbeddedDatabase;
+import dev.plumb.gatherer.store.RollupGrains;
 import dev.plumb.wire.Ack;
 import dev.plumb.wire.Batch;
 import dev.plumb.wire.ErrorCode;
@@ -226,5 +227,37 @@ class GathererServerTest {
                 + " WHERE s.service = '" + service + "'")).isEqualTo((long) agents * batches);
         assertThat(count("SELECT sum(u.released_bytes)::bigint FROM stack_usage u JOIN sessions s ON s.id = u.session_id"
                 + " WHERE s.service = '" + service + "' AND u.second = 1")).isEqualTo((long) agents * batches * 100);
+        // and its projections (V5) are its sums: per backtrace over all time, per second over all
+        // backtraces, per backtrace and slot of each coarse grain
+        List<String[]> projections = new ArrayList<>(List.of(
+                new String[] {"stack_totals", "u.stack_id", "t.stack_id", "true"},
+                new String[] {"session_usage", "u.second", "t.second", "true"}));
+        for (int grain : RollupGrains.COARSE_SECONDS) {
+            projections.add(new String[] {"stack_usage_coarse", "(u.stack_id, u.second / " + grain + ")",
+                "(t.stack_id, t.slot)", "t.grain = " + grain});
+        }
+        for (String[] p : projections) {
+            long keys = count("SELECT count(DISTINCT (u.session_id, " + p[1] + ")) FROM stack_usage u"
+                    + " JOIN sessions s ON s.id = u.session_id WHERE s.service = '" + service + "'");
+            assertThat(keys).isGreaterThanOrEqualTo(agents);
+            assertThat(count("SELECT count(*) FROM " + p[0] + " t JOIN sessions s ON s.id = t.session_id"
+                    + " WHERE s.service = '" + service + "' AND " + p[3])).as(p[0] + " " + p[3]).isEqualTo(keys);
+            assertThat(count(projectionMismatches(p[0], p[1], p[2], p[3], service))).as(p[0] + " " + p[3]).isZero();
+        }
+    }
+
+    /** Rows where a projection of stack_usage differs from the sums of stack_usage it stands for. */
+    static String projectionMismatches(String table, String usageKey, String tableKey, String tableFilter,
+            String service) {
+        return "SELECT count(*) FROM (SELECT u.session_id, " + usageKey + " AS k, sum(u.allocs) AS allocs,"
+                + " sum(u.alloc_bytes) AS alloc_bytes, sum(u.frees) AS frees, sum(u.free_bytes) AS free_bytes,"
+                + " sum(u.released) AS released, sum(u.released_bytes) AS released_bytes"
+                + " FROM stack_usage u JOIN sessions s ON s.id = u.session_id WHERE s.service = '" + service + "'"
+                + " GROUP BY 1, 2) e FULL JOIN (SELECT t.session_id, " + tableKey + " AS k, t.allocs, t.alloc_bytes,"
+                + " t.frees, t.free_bytes, t.released, t.released_bytes"
+                + " FROM " + table + " t JOIN sessions s ON s.id = t.session_id WHERE s.service = '" + service + "'"
+                + " AND " + tableFilter + ") p ON p.session_id = e.session_id AND p.k = e.k"
+                + " WHERE (e.allocs, e.alloc_bytes, e.frees, e.free_bytes, e.released, e.released_bytes)"
+                + " IS DISTINCT FROM (p.allocs, p.alloc_bytes, p.frees, p.free_bytes, p.released, p.released_bytes)";
     }
 }

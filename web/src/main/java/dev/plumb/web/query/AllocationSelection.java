@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * A set of a session's allocations, as bytehound's scripting API narrows it: every condition
  * can only narrow, so a selection is a conjunction. Built by the script console and by the
- * flamegraph's filters; turned into SQL only by {@link AllocationPredicates}, where each value
- * is a bind parameter. Times are µs since the epoch; null means "no condition".
+ * flamegraph's filters; taken apart by {@link SelectionRequest} into what the rollup answers and
+ * what needs single allocations, turned into SQL only with bind parameters for every value.
+ * Times are µs since the epoch; null means "no condition".
  *
  * @param onlyLeaked         never freed (alive at the end of the session)
  * @param onlyTemporary      freed within the session

@@ -49,7 +49,16 @@ public class FleetSeriesQuery {
                  WHERE f.session_id IN (:ids) AND f.freed_us <= :bEnd
             ) e
             GROUP BY session_id, bucket
-            """.formatted(Buckets.of("a.allocated_us"), Buckets.of("f.freed_us"));
+            """.formatted(Buckets.of(onGrain("a.allocated_us")), Buckets.of(onGrain("f.freed_us")));
+
+    /**
+     * The time Buckets places: when the points sit on whole grains G, an event at t belongs to the
+     * first point whose grained time is at or after t, found through ceil_G(t) − G + 1 (see Buckets).
+     */
+    private static String onGrain(String column) {
+        return "(CASE WHEN :bGrain = 0 THEN " + column + " ELSE ((" + column + " + :bGrain - 1) / :bGrain) * :bGrain"
+                + " - :bGrain + 1 END)";
+    }
 
     private final NamedParameterJdbcTemplate jdbc;
 
@@ -93,7 +102,9 @@ public class FleetSeriesQuery {
         Map<Long, long[][]> deltas = new HashMap<>();
         sessions.forEach(s -> deltas.put(s.row().id(), new long[2][points]));
         if (!sessions.isEmpty()) {
-            MapSqlParameterSource params = Buckets.bind(new MapSqlParameterSource("ids", deltas.keySet()), range, points);
+            MapSqlParameterSource params = Buckets.bind(new MapSqlParameterSource("ids", deltas.keySet()), range, points)
+                    .addValue("bEnd", range.endUs()) // events after the range are not counted
+                    .addValue("bGrain", range.grainUs(points));
             jdbc.query(SERIES, params, rs -> {
                 long[][] d = deltas.get(rs.getLong("session_id"));
                 int b = rs.getInt("bucket");

@@ -9,50 +9,46 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Leaked allocations (no row in frees) of a session grouped by backtrace, largest leaked
- * bytes first — bytehound's "only leaked, grouped by backtrace". The function filter is a
- * bind parameter used with PostgreSQL's {@code ~}; an invalid pattern surfaces as SQLState
- * 2201B (invalid_regular_expression), which the API maps to 400.
+ * Leaked allocations (never freed) of a session grouped by backtrace, largest leaked bytes
+ * first — bytehound's "only leaked, grouped by backtrace". Read from the rollup unless a size
+ * filter needs raw rows ({@link UsageSource}). The function filter is a bind parameter used with
+ * PostgreSQL's {@code ~}; an invalid pattern surfaces as SQLState 2201B
+ * (invalid_regular_expression), which the API maps to 400.
  */
 @Component
 public class LeakGroupsQuery {
     private static final String GROUPS = """
-            SELECT a.stack_id, round(sum(a.size * a.weight))::bigint AS bytes, round(sum(a.weight))::bigint AS n
-              FROM allocations a
-             WHERE a.session_id = :session
-               AND a.allocated_us BETWEEN :fromUs AND :toUs
-               AND a.size >= :minSize AND a.size <= :maxSize
-               AND NOT EXISTS (SELECT 1 FROM frees f
-                                WHERE f.session_id = a.session_id AND f.alloc_id = a.alloc_id)
-             GROUP BY a.stack_id
+            SELECT u.stack_id, round(sum(%1$s))::bigint AS bytes, round(sum(%2$s))::bigint AS n
+              FROM %3$s
+             GROUP BY u.stack_id
+            HAVING %4$s%5$s
             """;
     private static final String BY_BYTES = " ORDER BY bytes DESC, stack_id LIMIT :limit";
     private static final String BY_COUNT = " ORDER BY n DESC, bytes DESC, stack_id LIMIT :limit";
-    private static final String MATCHING_FUNCTION = "SELECT g.* FROM (" + GROUPS + ") g"
-            + " WHERE EXISTS (SELECT 1 FROM stack_frames sf"
-            + " WHERE sf.stack_id = g.stack_id AND sf.function ~ :function)";
 
     private final NamedParameterJdbcTemplate jdbc;
     private final StackFramesQuery frames;
+    private final UsageSource usage;
 
-    public LeakGroupsQuery(NamedParameterJdbcTemplate jdbc, StackFramesQuery frames) {
+    public LeakGroupsQuery(NamedParameterJdbcTemplate jdbc, StackFramesQuery frames, UsageSource usage) {
         this.jdbc = jdbc;
         this.frames = frames;
+        this.usage = usage;
+    }
+
+    /** The request this filter makes of the usage rows (which path answers it is {@link UsageSource#path}). */
+    static UsageRequest request(long sessionId, LeakFilter filter) {
+        return UsageRequest.totals(sessionId, filter.fromUs(), filter.toUs(),
+                AllocationConditions.sizeBetween(filter.minSize(), filter.maxSize()), null, Measure.LEAKED);
     }
 
     public List<LeakGroup> find(long sessionId, LeakFilter filter) {
-        MapSqlParameterSource params = new MapSqlParameterSource()
-                .addValue("session", sessionId)
-                .addValue("fromUs", filter.fromUs() == null ? Long.MIN_VALUE : filter.fromUs())
-                .addValue("toUs", filter.toUs() == null ? Long.MAX_VALUE : filter.toUs())
-                .addValue("minSize", filter.minSize())
-                .addValue("maxSize", filter.maxSizeOrUnbounded())
-                .addValue("limit", filter.limit());
-        String sql = GROUPS;
-        if (filter.functionRegex() != null && !filter.functionRegex().isEmpty()) {
-            params.addValue("function", filter.functionRegex());
-            sql = MATCHING_FUNCTION;
-        }
+        MapSqlParameterSource params = new MapSqlParameterSource().addValue("limit", filter.limit());
+        List<String> function = filter.functionRegex() == null || filter.functionRegex().isEmpty() ? List.of()
+                : List.of(filter.functionRegex());
+        String sql = GROUPS.formatted(Measure.LEAKED.bytes(), Measure.LEAKED.count(),
+                usage.from(request(sessionId, filter), params), Measure.LEAKED.nonEmpty(),
+                StackPredicates.where("u.stack_id", function, List.of(), params));
         // growth is ranked by the caller from the series of the largest groups
         sql += filter.sort() == LeakFilter.Sort.COUNT ? BY_COUNT : BY_BYTES;
         record Row(long stackId, long bytes, long count) {

@@ -6,29 +6,30 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
-/** The memory usage graph of a session: heap and leaked bytes at evenly spaced times (sample-weighted). */
+/**
+ * The memory usage graph of a session: heap and leaked bytes at evenly spaced times
+ * (sample-weighted). From the per-second session rollup (session_usage) when the points are at
+ * least a second apart ({@link Buckets}), else from raw rows.
+ */
 @Component
 public class MemoryQuery {
     private static final String SQL = """
-            SELECT bucket, round(sum(heap))::bigint AS heap, round(sum(leaked))::bigint AS leaked FROM (
-                SELECT %1$s AS bucket, a.size * a.weight AS heap,
-                       CASE WHEN f.alloc_id IS NULL THEN a.size * a.weight ELSE 0 END AS leaked
-                  FROM allocations a
-                  LEFT JOIN frees f ON f.session_id = a.session_id AND f.alloc_id = a.alloc_id
-                 WHERE a.session_id = :session AND a.allocated_us <= :bEnd
-                UNION ALL
-                SELECT %2$s AS bucket, -a.size * a.weight AS heap, 0 AS leaked
-                  FROM frees f
-                  JOIN allocations a ON a.session_id = f.session_id AND a.alloc_id = f.alloc_id
-                 WHERE f.session_id = :session AND f.freed_us <= :bEnd
-            ) e
-            GROUP BY bucket
-            """.formatted(Buckets.of("a.allocated_us"), Buckets.of("f.freed_us"));
+            SELECT %1$s AS bucket, round(sum(%2$s))::bigint AS heap, round(sum(%3$s))::bigint AS leaked
+              FROM %4$s
+             GROUP BY bucket
+            """;
 
     private final NamedParameterJdbcTemplate jdbc;
+    private final UsageSource usage;
 
-    public MemoryQuery(NamedParameterJdbcTemplate jdbc) {
+    public MemoryQuery(NamedParameterJdbcTemplate jdbc, UsageSource usage) {
         this.jdbc = jdbc;
+        this.usage = usage;
+    }
+
+    static UsageRequest request(long sessionId, TimeRange range, int points) {
+        return UsageRequest.graph(sessionId, range, points, false, AllocationConditions.none(), null,
+                Measure.RETAINED, Measure.LEAKED);
     }
 
     /** points (≥ 2) samples from range start to range end, times in epoch milliseconds. */
@@ -36,9 +37,12 @@ public class MemoryQuery {
         if (points < 2) {
             throw new IllegalArgumentException("points must be at least 2");
         }
+        MapSqlParameterSource params = Buckets.bind(new MapSqlParameterSource(), range, points);
+        String sql = SQL.formatted(Buckets.of("u.t"), Measure.RETAINED.bytes(), Measure.LEAKED.bytes(),
+                usage.from(request(sessionId, range, points), params));
         long[] heap = new long[points];
         long[] leaked = new long[points];
-        jdbc.query(SQL, Buckets.bind(new MapSqlParameterSource("session", sessionId), range, points), rs -> {
+        jdbc.query(sql, params, rs -> {
             int b = rs.getInt("bucket");
             heap[b] += rs.getLong("heap");
             leaked[b] += rs.getLong("leaked");

@@ -2,26 +2,31 @@ package dev.plumb.web.query;
 
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
-/** Leaked bytes (allocations never freed) of several sessions at once, for the leak gauges. */
+/** Leaked bytes (allocations never freed) of several sessions at once, for the leak gauges: from the rollup. */
 @Component
 public class SessionLeakedBytesQuery {
     private static final String SQL = """
-            SELECT a.session_id, round(sum(a.size * a.weight))::bigint AS leaked
-              FROM allocations a
-             WHERE a.session_id IN (:ids)
-               AND NOT EXISTS (SELECT 1 FROM frees f
-                                WHERE f.session_id = a.session_id AND f.alloc_id = a.alloc_id)
-             GROUP BY a.session_id
+            SELECT u.session_id, round(sum(%1$s))::bigint AS leaked
+              FROM %2$s
+             GROUP BY u.session_id
             """;
 
     private final NamedParameterJdbcTemplate jdbc;
+    private final UsageSource usage;
 
-    public SessionLeakedBytesQuery(NamedParameterJdbcTemplate jdbc) {
+    public SessionLeakedBytesQuery(NamedParameterJdbcTemplate jdbc, UsageSource usage) {
         this.jdbc = jdbc;
+        this.usage = usage;
+    }
+
+    static UsageRequest request(Collection<Long> sessionIds) {
+        return UsageRequest.wholeSessions(List.copyOf(sessionIds), Measure.LEAKED);
     }
 
     /** Session id → leaked bytes; sessions without leaks map to 0. */
@@ -31,10 +36,11 @@ public class SessionLeakedBytesQuery {
             return result;
         }
         sessionIds.forEach(id -> result.put(id, 0L));
-        jdbc.query(SQL, Map.of("ids", sessionIds),
-                rs -> {
-                    result.put(rs.getLong("session_id"), rs.getLong("leaked"));
-                });
+        MapSqlParameterSource params = new MapSqlParameterSource();
+        String sql = SQL.formatted(Measure.LEAKED.bytes(), usage.from(request(sessionIds), params));
+        jdbc.query(sql, params, rs -> {
+            result.put(rs.getLong("session_id"), rs.getLong("leaked"));
+        });
         return result;
     }
 }

@@ -11,35 +11,33 @@ import org.springframework.stereotype.Component;
  * Retained bytes of each given backtrace over time: at each sample point t, the bytes of its
  * allocations made at or before t minus those freed at or before t. All of the backtrace's
  * allocations count, freed or not — that is what tells a queue that fills and drains (bounded)
- * from a leak that only grows (linear).
+ * from a leak that only grows (linear). From the rollup unless a size filter or points closer
+ * than a second need raw rows ({@link UsageSource}).
  */
 @Component
 public class StackSeriesQuery {
     private static final String SQL = """
-            SELECT stack_id, bucket, round(sum(delta))::bigint AS delta FROM (
-                SELECT a.stack_id, %1$s AS bucket, a.size * a.weight AS delta
-                  FROM allocations a
-                 WHERE a.session_id = :session AND a.stack_id IN (:ids)
-                   AND a.size BETWEEN :minSize AND :maxSize AND a.allocated_us <= :bEnd
-                UNION ALL
-                SELECT a.stack_id, %2$s AS bucket, -a.size * a.weight AS delta
-                  FROM frees f
-                  JOIN allocations a ON a.session_id = f.session_id AND a.alloc_id = f.alloc_id
-                 WHERE f.session_id = :session AND a.stack_id IN (:ids)
-                   AND a.size BETWEEN :minSize AND :maxSize AND f.freed_us <= :bEnd
-            ) e
-            GROUP BY stack_id, bucket
-            """.formatted(Buckets.of("a.allocated_us"), Buckets.of("f.freed_us"));
+            SELECT u.stack_id, %1$s AS bucket, round(sum(%2$s))::bigint AS delta
+              FROM %3$s
+             WHERE u.stack_id IN (:ids)
+             GROUP BY u.stack_id, bucket
+            """;
 
     private final NamedParameterJdbcTemplate jdbc;
+    private final UsageSource usage;
 
-    public StackSeriesQuery(NamedParameterJdbcTemplate jdbc) {
+    public StackSeriesQuery(NamedParameterJdbcTemplate jdbc, UsageSource usage) {
         this.jdbc = jdbc;
+        this.usage = usage;
+    }
+
+    static UsageRequest request(long sessionId, long minSize, Long maxSize, TimeRange range, int points) {
+        return UsageRequest.graph(sessionId, range, points, true, AllocationConditions.sizeBetween(minSize, maxSize),
+                null, Measure.RETAINED);
     }
 
     /**
      * @param minSize only allocations of at least this size (the same filter as the leak table)
-     * @param maxSize only allocations of at most this size
      * @param points  number of sample points, at least 2, spread over range
      * @return stack id → retained bytes at each point (array of length points)
      */
@@ -48,6 +46,7 @@ public class StackSeriesQuery {
         return retained(sessionId, stackIds, minSize, Long.MAX_VALUE, range, points);
     }
 
+    /** @param maxSize only allocations of at most this size */
     public Map<Long, long[]> retained(long sessionId, Collection<Long> stackIds, long minSize, long maxSize,
             TimeRange range, int points) {
         if (points < 2) {
@@ -58,12 +57,10 @@ public class StackSeriesQuery {
             return result;
         }
         stackIds.forEach(id -> result.put(id, new long[points]));
-        MapSqlParameterSource params = Buckets.bind(new MapSqlParameterSource()
-                .addValue("session", sessionId)
-                .addValue("ids", stackIds)
-                .addValue("minSize", minSize)
-                .addValue("maxSize", maxSize), range, points);
-        jdbc.query(SQL, params, rs -> {
+        MapSqlParameterSource params = Buckets.bind(new MapSqlParameterSource("ids", stackIds), range, points);
+        String sql = SQL.formatted(Buckets.of("u.t"), Measure.RETAINED.bytes(),
+                usage.from(request(sessionId, minSize, maxSize, range, points), params));
+        jdbc.query(sql, params, rs -> {
             result.get(rs.getLong("stack_id"))[rs.getInt("bucket")] += rs.getLong("delta");
         });
         for (long[] values : result.values()) {

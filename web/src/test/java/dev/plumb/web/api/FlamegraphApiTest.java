@@ -45,21 +45,26 @@ class FlamegraphApiTest {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO allocations (session_id, alloc_id, stack_id, size, allocated_us, weight)
-                    SELECT ?, alloc_id, stack_id, CASE WHEN stack_id = ? THEN size * 2 ELSE size END, allocated_us, weight
+                    INSERT INTO allocations (day, session_id, alloc_id, stack_id, size, allocated_us, weight)
+                    SELECT (SELECT day FROM sessions WHERE id = ?), ?, alloc_id, stack_id,
+                           CASE WHEN stack_id = ? THEN size * 2 ELSE size END, allocated_us, weight
                       FROM allocations WHERE session_id = ? AND stack_id <> ?""")) {
                 ps.setLong(1, id);
-                ps.setLong(2, s.linearStack);
-                ps.setLong(3, s.id);
-                ps.setLong(4, s.tinyStack);
+                ps.setLong(2, id);
+                ps.setLong(3, s.linearStack);
+                ps.setLong(4, s.id);
+                ps.setLong(5, s.tinyStack);
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO frees (session_id, alloc_id, freed_us) SELECT ?, alloc_id, freed_us FROM frees WHERE session_id = ?")) {
+                    "INSERT INTO frees (day, session_id, alloc_id, freed_us) SELECT (SELECT day FROM sessions WHERE id = ?), ?,"
+                    + " alloc_id, freed_us FROM frees WHERE session_id = ?")) {
                 ps.setLong(1, id);
-                ps.setLong(2, s.id);
+                ps.setLong(2, id);
+                ps.setLong(3, s.id);
                 ps.executeUpdate();
             }
+            SyntheticSession.rebuildUsage(c, id);
             return id;
         }
     }

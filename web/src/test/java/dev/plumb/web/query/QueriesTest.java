@@ -15,6 +15,7 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 class QueriesTest {
+    static UsageSource usage;
     static SyntheticSession session;
     static NamedParameterJdbcTemplate jdbc;
     static LeakGroupsQuery groups;
@@ -24,10 +25,11 @@ class QueriesTest {
     @BeforeAll
     static void setUp() throws SQLException {
         jdbc = new NamedParameterJdbcTemplate(TestDatabase.dataSource());
+        usage = UsageSource.rollupWhereExact(jdbc);
         session = SyntheticSession.create(TestDatabase.dataSource(), "queries-svc");
-        groups = new LeakGroupsQuery(jdbc, new StackFramesQuery(jdbc));
+        groups = new LeakGroupsQuery(jdbc, new StackFramesQuery(jdbc), usage);
         timeRange = new SessionTimeRangeQuery(jdbc);
-        reports = new LeakReportQuery(timeRange, groups, new StackSeriesQuery(jdbc));
+        reports = new LeakReportQuery(timeRange, groups, new StackSeriesQuery(jdbc, usage));
     }
 
     @Test
@@ -38,12 +40,12 @@ class QueriesTest {
         assertThat(row.droppedEvents()).isEqualTo(7);
         assertThat(new SessionByIdQuery(jdbc).find(Long.MAX_VALUE)).isEmpty();
 
-        SessionTotals t = new SessionTotalsQuery(jdbc).totals(session.id);
+        SessionTotals t = new SessionTotalsQuery(jdbc, usage).totals(session.id);
         assertThat(t.allocations()).isEqualTo(SyntheticSession.ALLOCATIONS);
         assertThat(t.frees()).isEqualTo(SyntheticSession.FREES);
         assertThat(t.bytesAllocated()).isEqualTo(SyntheticSession.BYTES_ALLOCATED);
         assertThat(t.bytesLeaked()).isEqualTo(SyntheticSession.LEAKED_BYTES);
-        assertThat(new SessionLeakedBytesQuery(jdbc).leakedBytes(List.of(session.id, Long.MAX_VALUE)))
+        assertThat(new SessionLeakedBytesQuery(jdbc, usage).leakedBytes(List.of(session.id, Long.MAX_VALUE)))
                 .containsEntry(session.id, SyntheticSession.LEAKED_BYTES).containsEntry(Long.MAX_VALUE, 0L);
     }
 
@@ -131,7 +133,7 @@ class QueriesTest {
     void memoryGraphHeapAndLeaked() {
         TimeRange range = timeRange.find(session.id).orElseThrow();
         assertThat(range).isEqualTo(new TimeRange(START_US, START_US + SyntheticSession.DURATION_US));
-        List<MemoryPoint> points = new MemoryQuery(jdbc).memory(session.id, range, 201);
+        List<MemoryPoint> points = new MemoryQuery(jdbc, usage).memory(session.id, range, 201);
         assertThat(points).hasSize(201);
         assertThat(points.get(0)).isEqualTo(new MemoryPoint(START_US / 1000, 0, 0));
         MemoryPoint last = points.get(200);

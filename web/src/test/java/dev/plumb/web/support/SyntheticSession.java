@@ -110,8 +110,28 @@ public final class SyntheticSession {
             long startUs = start.getEpochSecond() * 1_000_000L + start.getNano() / 1000;
             SyntheticSession s = new SyntheticSession(sid, service, startUs, linear, startup, ring, temp, tiny);
             s.fill(c);
+            rebuildUsage(c, sid);
             c.commit();
             return s;
+        }
+    }
+
+    /**
+     * Recomputes a session's rollup (stack_usage) from its raw rows, as every test that writes
+     * allocations or frees by hand must after writing them: the gatherer keeps it at ingest,
+     * and the queries read it.
+     */
+    public static void rebuildUsage(Connection c, long sessionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT plumb_rebuild_usage(?)")) {
+            ps.setLong(1, sessionId);
+            ps.execute();
+        }
+    }
+
+    /** {@link #rebuildUsage(Connection, long)} on a connection of its own. */
+    public static void rebuildUsage(DataSource ds, long sessionId) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            rebuildUsage(c, sessionId);
         }
     }
 
@@ -151,13 +171,14 @@ public final class SyntheticSession {
      */
     public void fixLinearLeak(DataSource ds) throws SQLException {
         try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO frees (session_id, alloc_id, freed_us)
-                SELECT session_id, alloc_id, allocated_us + 10000 FROM allocations
+                INSERT INTO frees (day, session_id, alloc_id, freed_us)
+                SELECT day, session_id, alloc_id, allocated_us + 10000 FROM allocations
                  WHERE session_id = ? AND stack_id IN (SELECT stack_id FROM stack_frames
                                                         WHERE position = 0 AND function = 'honeycomb::span::new')
                 """)) {
             ps.setLong(1, id);
             ps.executeUpdate();
+            rebuildUsage(c, id); // raw rows changed: the rollups follow
         }
     }
 
@@ -176,6 +197,7 @@ public final class SyntheticSession {
                 ps.setLong(3, p[0]);
                 ps.executeUpdate();
             }
+            rebuildUsage(c, id); // raw rows changed: the rollups follow
         }
     }
 
