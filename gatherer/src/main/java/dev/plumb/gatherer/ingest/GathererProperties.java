@@ -11,7 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param host            address to bind
  * @param port            TCP port agents connect to (0 picks a free one)
  * @param tokens          accepted agent tokens; empty accepts any agent (a warning is logged)
- * @param writerThreads   database writers, each committing a group of batches at a time
+ * @param writerThreads   database writers, each committing a group of batches at a time (about the
+ *                        database's cores: more only contend for the same rows and WAL)
  * @param decoderThreads  threads decoding frames and resolving stacks before the writers
  * @param queueCapacity   batches waiting for a writer; when full, sockets are not read
  * @param maxGroupEvents  events (allocations + frees) a writer puts in one transaction
@@ -20,17 +21,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("plumb.gatherer")
 public record GathererProperties(String host, @DefaultValue("7070") int port, List<String> tokens,
-                                 @DefaultValue("4") int writerThreads, @DefaultValue("2") int decoderThreads,
+                                 @DefaultValue("2") int writerThreads, @DefaultValue("2") int decoderThreads,
                                  @DefaultValue("1024") int queueCapacity,
-                                 @DefaultValue("200000") int maxGroupEvents,
+                                 @DefaultValue("500000") int maxGroupEvents,
                                  @DefaultValue("30s") Duration shutdownTimeout, Tls tls) {
     public GathererProperties {
         host = host == null || host.isBlank() ? "0.0.0.0" : host;
         tokens = tokens == null ? List.of() : tokens.stream().filter(t -> !t.isBlank()).toList();
-        writerThreads = writerThreads <= 0 ? 4 : writerThreads;
+        writerThreads = writerThreads <= 0 ? 2 : writerThreads;
         decoderThreads = decoderThreads <= 0 ? 2 : decoderThreads;
         queueCapacity = queueCapacity <= 0 ? 1024 : queueCapacity;
-        maxGroupEvents = maxGroupEvents <= 0 ? 200_000 : maxGroupEvents;
+        maxGroupEvents = maxGroupEvents <= 0 ? 500_000 : maxGroupEvents;
         shutdownTimeout = shutdownTimeout == null ? Duration.ofSeconds(30) : shutdownTimeout;
         tls = tls == null ? new Tls(null, null) : tls;
     }
