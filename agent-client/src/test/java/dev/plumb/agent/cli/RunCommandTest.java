@@ -151,8 +151,9 @@ class RunCommandTest {
         java.nio.file.Path seen = dir.resolve("nice.txt");
         // the program waits (up to 10 s) until its parent, the agent's JVM, runs at nice 10, then
         // reports both; it keeps the priority it was started with
-        String script = "for i in $(seq 100); do p=$(ps -o ni= -p $PPID | tr -d ' '); [ \"$p\" = 10 ] && break;"
-                + " sleep 0.1; done; echo \"agent=$p program=$(ps -o ni= -p $$ | tr -d ' ')\" > " + seen;
+        // (field 19 of /proc/PID/stat is the niceness; the command names here have no spaces)
+        String script = "for i in $(seq 100); do p=$(cut -d' ' -f19 /proc/$PPID/stat); [ \"$p\" = 10 ] && break;"
+                + " sleep 0.1; done; echo \"agent=$p program=$(cut -d' ' -f19 /proc/$$/stat)\" > " + seen;
         String ownNice = niceness(ProcessHandle.current().pid());
         try {
             Result r = plumb("record", "-o", dir.resolve("s.plumb").toString(), "--mode", "sampled", "--",
@@ -167,10 +168,8 @@ class RunCommandTest {
     }
 
     private static String niceness(long pid) throws Exception {
-        Process ps = new ProcessBuilder("ps", "-o", "ni=", "-p", String.valueOf(pid)).start();
-        String out = new String(ps.getInputStream().readAllBytes()).trim();
-        ps.waitFor();
-        return out;
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", String.valueOf(pid), "stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]; // field 19: nice
     }
 
     private static void restoreNiceness() throws Exception {
