@@ -75,12 +75,16 @@ final class BatchWriter {
             TimeUnit.MILLISECONDS.sleep(20); // polls the writers' progress; they signal nothing
         }
         boolean drained = idle();
+        // Not interrupted first: a writer that has just taken a batch (between its poll and
+        // `busy`) finishes writing it; idle ones leave at their next poll timeout.
         running = false;
         for (Thread t : writers) {
-            t.interrupt();
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) + 5_000);
         }
         for (Thread t : writers) {
-            t.join(5_000);
+            if (t.isAlive()) {
+                t.interrupt();
+            }
         }
         Queued left;
         while ((left = queue.poll()) != null) {
