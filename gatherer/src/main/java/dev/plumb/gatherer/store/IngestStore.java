@@ -110,7 +110,7 @@ public class IngestStore {
                 partitions.ensure(session.day());
                 Map<Integer, Long> stackIds = new HashMap<>();
                 for (Batch.StackDef stack : content.stacks()) {
-                    stackIds.put(stack.stackId(), storeStack(c, stack));
+                    stackIds.put(stack.stackId(), storeStack(c, stack, ByteBuffer.wrap(StackFingerprint.of(stack))));
                 }
                 checkReferences(content, stackIds);
                 List<PendingBatch> one = List.of(new PendingBatch(session.id(), session.day(), content, stackIds));
@@ -136,16 +136,20 @@ public class IngestStore {
             throws SQLException, WireException {
         if (!batch.stacks().isEmpty()) {
             // in fingerprint order, so two agents defining the same new stacks never deadlock
-            List<Batch.StackDef> ordered = new ArrayList<>(batch.stacks());
-            ordered.sort(java.util.Comparator.comparing(s -> ByteBuffer.wrap(StackFingerprint.of(s))));
+            // (a list, not a map: two agent ids may name stacks with the same frames)
+            List<Map.Entry<ByteBuffer, Batch.StackDef>> ordered = new ArrayList<>();
+            for (Batch.StackDef stack : batch.stacks()) {
+                ordered.add(Map.entry(ByteBuffer.wrap(StackFingerprint.of(stack)), stack));
+            }
+            ordered.sort(Map.Entry.comparingByKey());
             Map<ByteBuffer, Long> stored = new HashMap<>();
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(false);
                 try {
-                    for (Batch.StackDef stack : ordered) {
-                        long id = storeStack(c, stack);
-                        connectionStacks.put(stack.stackId(), id);
-                        stored.put(ByteBuffer.wrap(StackFingerprint.of(stack)), id);
+                    for (Map.Entry<ByteBuffer, Batch.StackDef> e : ordered) {
+                        long id = storeStack(c, e.getValue(), e.getKey());
+                        connectionStacks.put(e.getValue().stackId(), id);
+                        stored.put(e.getKey(), id);
                     }
                     c.commit();
                 } catch (SQLException | RuntimeException e) {
@@ -268,9 +272,8 @@ public class IngestStore {
     }
 
     /** Not cached here: inside a transaction that may still roll back, the row may vanish. */
-    private long storeStack(Connection c, Batch.StackDef stack) throws SQLException {
-        byte[] fingerprint = StackFingerprint.of(stack);
-        ByteBuffer key = ByteBuffer.wrap(fingerprint);
+    private long storeStack(Connection c, Batch.StackDef stack, ByteBuffer key) throws SQLException {
+        byte[] fingerprint = key.array();
         Long known = knownStacks.get(key);
         if (known != null) {
             return known;

@@ -24,10 +24,8 @@ final class UsageRollup {
     private static final int RELEASED = 4;
     private static final int RELEASED_BYTES = 5;
 
-    private record Key(int day, long sessionId, long stackId, long second) {
-    }
-
-    private final Map<Key, double[]> sums = new HashMap<>();
+    /** (day, session, stack, second) → sums: already the stack_usage rows, and what the projections fold. */
+    private final Map<List<Long>, double[]> sums = new HashMap<>();
 
     void add(PendingBatch p) {
         for (Batch.Alloc a : p.batch().allocs()) {
@@ -47,7 +45,7 @@ final class UsageRollup {
     }
 
     private double[] sums(PendingBatch p, long stackId, long atMicros) {
-        return sums.computeIfAbsent(new Key(p.day(), p.sessionId(), stackId, Math.floorDiv(atMicros, 1_000_000L)),
+        return sums.computeIfAbsent(List.of((long) p.day(), p.sessionId(), stackId, Math.floorDiv(atMicros, 1_000_000L)),
                 k -> new double[6]);
     }
 
@@ -65,22 +63,21 @@ final class UsageRollup {
         if (sums.isEmpty()) {
             return;
         }
-        Map<List<Long>, double[]> perSecond = new HashMap<>();
         Map<List<Long>, double[]> totals = new HashMap<>();
         Map<List<Long>, double[]> seconds = new HashMap<>();
         Map<List<Long>, double[]> coarse = new HashMap<>();
-        for (Map.Entry<Key, double[]> e : sums.entrySet()) {
-            Key k = e.getKey();
-            long day = k.day();
-            add(perSecond, List.of(day, k.sessionId(), k.stackId(), k.second()), e.getValue());
-            add(totals, List.of(day, k.sessionId(), k.stackId()), e.getValue());
-            add(seconds, List.of(day, k.sessionId(), k.second()), e.getValue());
+        for (Map.Entry<List<Long>, double[]> e : sums.entrySet()) {
+            long day = e.getKey().get(0);
+            long session = e.getKey().get(1);
+            long stack = e.getKey().get(2);
+            long second = e.getKey().get(3);
+            add(totals, List.of(day, session, stack), e.getValue());
+            add(seconds, List.of(day, session, second), e.getValue());
             for (int grain : RollupGrains.COARSE_SECONDS) {
-                add(coarse, List.of(day, k.sessionId(), (long) grain, k.stackId(), Math.floorDiv(k.second(), grain)),
-                        e.getValue());
+                add(coarse, List.of(day, session, (long) grain, stack, Math.floorDiv(second, grain)), e.getValue());
             }
         }
-        upsert(c, "stack_usage", List.of("stack_id", "second"), perSecond);
+        upsert(c, "stack_usage", List.of("stack_id", "second"), sums);
         upsert(c, "stack_totals", List.of("stack_id"), totals);
         upsert(c, "session_usage", List.of("second"), seconds);
         upsert(c, "stack_usage_coarse", List.of("grain", "stack_id", "slot"), coarse);
