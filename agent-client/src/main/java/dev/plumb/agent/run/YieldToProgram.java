@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * keeps normal priority: there the program waits for the agent when it falls behind, so a
  * starved agent would slow the program down instead.
  */
-final class YieldToProgram {
+public final class YieldToProgram {
     static final int NICE = 10;
 
     private YieldToProgram() {
@@ -24,7 +24,15 @@ final class YieldToProgram {
 
     /** Lowers this JVM's threads' priority; returns whether it worked (renice may be absent). */
     static boolean lowerAgentPriority() {
-        List<String> command = new ArrayList<>(List.of("renice", "-n", String.valueOf(NICE), "-p"));
+        return setNiceness(NICE);
+    }
+
+    /**
+     * Sets every thread of this JVM to {@code nice}; returns whether it worked. Raising the
+     * priority again (a lower value) needs privileges.
+     */
+    public static boolean setNiceness(int nice) {
+        List<String> command = new ArrayList<>(List.of("renice", "-n", String.valueOf(nice), "-p"));
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             tasks.forEach(t -> command.add(t.getFileName().toString()));
         } catch (IOException e) {

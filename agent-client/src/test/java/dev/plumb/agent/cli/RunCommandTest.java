@@ -163,7 +163,7 @@ class RunCommandTest {
             assertThat(before).isEqualTo("agent=10 program=" + ownNice);
         } finally {
             // this test JVM was the agent: give its threads their priority back where allowed (root)
-            restoreNiceness();
+            dev.plumb.agent.run.YieldToProgram.setNiceness(Integer.parseInt(ownNice));
         }
     }
 
@@ -172,14 +172,7 @@ class RunCommandTest {
         return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]; // field 19: nice
     }
 
-    private static void restoreNiceness() throws Exception {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("renice", "-n", "0", "-p"));
-        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
-            tasks.forEach(t -> cmd.add(t.getFileName().toString()));
-        }
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
-                .waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
-    }
+
 
     @Test
     void spoolLimitTakesSizesWithUnits() {
