@@ -175,7 +175,7 @@ static int toggle_signal = SIGUSR1;
 
 static TLS int in_hook;
 static TLS uint32_t thread_id;       /* kernel tid, 0 = not looked up yet */
-static TLS int64_t sample_countdown; /* sampled mode: bytes until the next sample */
+static TLS uint64_t sample_left;     /* sampled mode: bytes until the next sample, 0 = decide slowly */
 static TLS uint64_t prng_state;      /* sampled mode: xorshift64* state, 0 = unseeded */
 static TLS uintptr_t stack_top;      /* frame-pointer walk bound, 0 = unknown */
 
@@ -216,109 +216,200 @@ static uint64_t counters[C_COUNT];
 static void count(int which, uint64_t n) { __atomic_fetch_add(&counters[which], n, __ATOMIC_RELAXED); }
 
 /* ------------------------------------------------------------------------ */
-/* Output: one stream buffer under a short critical section, double-buffered */
+/* Output: one stream, appended under a short critical section, sent in chunks */
 /* ------------------------------------------------------------------------ */
 /*
- * Writers encode a record on their own stack, then under `lock` copy it into the current
- * buffer (a few dozen bytes). When the buffer is full (or older than FLUSH_MICROS) the writer
- * takes `send_lock` (still under `lock`, which orders the buffers), swaps in the other
- * buffer, releases `lock` and sends the full one outside it. The next swap has to wait for
- * that send (it needs `send_lock`): that is the backpressure, and it is counted.
+ * Writers encode a record on their own stack, then under `lock` copy it into the open chunk
+ * (a few dozen bytes). A chunk is closed when the next record does not fit, or when it is
+ * older than FLUSH_MICROS at the next record; closed chunks queue up (in `lock` order, which
+ * is the stream's order) and the writer that closed one tries `send_lock`: if it gets it, it
+ * releases `lock` and sends whatever is queued, without waiting — what the socket does not
+ * take stays queued for the next attempt. So the program only waits for the agent when all
+ * NCHUNKS chunks are queued (4 MiB behind): then a writer sends under both locks until the
+ * agent has read enough, and that wait is counted. In sampled mode a SAMPLE that finds the
+ * queue full is dropped instead (counted; its free then is never sent either), so the
+ * always-on mode does not wait on an agent that falls seconds behind; frees and the rest wait.
+ *
+ * Sent chunks go back on a stack of free chunks, reused most recently sent first: memory is
+ * touched only as far as the agent has ever been behind. The sender (under send_lock) and the
+ * writers (under lock) share the queue through two counters: `queued` (written under lock)
+ * and `sent` (written under send_lock); the writers take sent chunks back onto the free stack.
  */
-#define BUF_SIZE (512 * 1024)
+#define CHUNK_SIZE (64 * 1024) /* a Unix socket holds about 200 KiB by default: a few chunks */
+#define NCHUNKS 64
 #define FLUSH_MICROS 200000
-static unsigned char bufs[2][BUF_SIZE];
-static int cur_buf;
-static size_t cur_len;
-static uint64_t cur_first_t; /* time of the first record in the current buffer */
-static uint64_t last_t;      /* timestamps never go backwards in the stream */
-static int sock_fd = -1;
+static unsigned char chunk_mem[NCHUNKS][CHUNK_SIZE];
+static uint32_t chunk_len[NCHUNKS];  /* bytes of a closed chunk (written before it is queued) */
+static uint32_t queue[NCHUNKS];      /* closed chunks in stream order, by counter mod NCHUNKS */
+static uint32_t queued;              /* chunks ever queued (lock; read by the sender) */
+static uint32_t sent;                /* chunks ever sent whole (send_lock; read by writers) */
+static size_t sent_off;              /* bytes of queue[sent] already sent (send_lock) */
+static uint32_t reclaimed;           /* sent chunks put back on the free stack (lock) */
+static uint32_t free_stack[NCHUNKS]; /* (lock) */
+static uint32_t nfree;               /* (lock) */
+static int open_chunk = -1;          /* chunk being filled, -1 = none (lock) */
+static size_t open_len;              /* (lock) */
+static uint64_t open_first_t;        /* time of the open chunk's first record (lock) */
+static uint64_t last_t;              /* timestamps never go backwards in the stream */
+static int sock_fd = -1;             /* set by the constructor, cleared under send_lock; atomics */
 static pthread_mutex_t lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 static pthread_mutex_t send_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A buffer handed over for sending once `lock` is released (the caller holds send_lock). */
-struct handoff { const unsigned char *p; size_t len; };
+static int socket_fd(void) { return __atomic_load_n(&sock_fd, __ATOMIC_RELAXED); }
 
-static void disconnect_send_locked(void) {
-    __atomic_store_n(&connected, 0, __ATOMIC_RELAXED);
-    if (sock_fd >= 0) close(sock_fd);
-    sock_fd = -1;
+static void init_chunks(void) {
+    nfree = NCHUNKS;
+    for (uint32_t i = 0; i < NCHUNKS; i++) free_stack[i] = NCHUNKS - 1 - i; /* chunk 0 first */
 }
 
-/* Caller holds send_lock. Lossless: waits for the agent as long as the socket is open. */
-static void send_all(const unsigned char *p, size_t len) {
-    int oldstate;
-    size_t off = 0;
-    int waited = 0;
+/* Caller holds send_lock. */
+static void disconnect_send_locked(void) {
+    __atomic_store_n(&connected, 0, __ATOMIC_RELAXED);
+    int fd = socket_fd();
+    __atomic_store_n(&sock_fd, -1, __ATOMIC_RELAXED);
+    if (fd >= 0) close(fd);
+}
+
+/*
+ * Caller holds send_lock. Sends the queued chunks in order. Without `wait`, stops when the
+ * socket is full; with it, waits for the agent (polling) until the queue is empty. Returns 0
+ * when the agent is gone (recording then stops for good).
+ */
+static int send_queued(int wait) {
+    int oldstate, waited = 0, ok = 1;
     uint64_t wait_start = 0;
-    if (sock_fd < 0 || len == 0) return;
-    /* send() is a cancellation point; never leave a lock held by a cancelled thread */
+    /* sendmsg() is a cancellation point; never leave a lock held by a cancelled thread */
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &oldstate);
-    while (off < len) {
-        ssize_t n = send(sock_fd, p + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n >= 0) { off += (size_t)n; continue; }
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (!waited) { waited = 1; wait_start = now_micros(); }
-            struct pollfd pfd = { .fd = sock_fd, .events = POLLOUT, .revents = 0 };
-            int r = poll(&pfd, 1, 1000);
-            if (r < 0 && errno != EINTR) break;
+    for (;;) {
+        int fd = socket_fd();
+        uint32_t end = __atomic_load_n(&queued, __ATOMIC_ACQUIRE);
+        if (fd < 0) { ok = 0; break; }
+        if (sent == end) break;
+        struct iovec iov[16];
+        int n = 0;
+        for (uint32_t k = sent; k != end && n < 16; k++, n++) {
+            uint32_t c = queue[k % NCHUNKS];
+            size_t skip = k == sent ? sent_off : 0;
+            iov[n].iov_base = chunk_mem[c] + skip;
+            iov[n].iov_len = chunk_len[c] - skip;
+        }
+        struct msghdr msg;
+        memset(&msg, 0, sizeof msg);
+        msg.msg_iov = iov;
+        msg.msg_iovlen = (size_t)n;
+        ssize_t w = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w >= 0) {
+            count(C_BYTES_SENT, (uint64_t)w);
+            size_t left = (size_t)w;
+            while (left > 0) { /* advance over the chunks this send finished */
+                uint32_t c = queue[sent % NCHUNKS];
+                size_t rest = chunk_len[c] - sent_off;
+                if (left < rest) { sent_off += left; break; }
+                left -= rest;
+                sent_off = 0;
+                __atomic_store_n(&sent, sent + 1, __ATOMIC_RELEASE); /* the chunk can be reused */
+            }
             continue;
         }
-        break; /* agent gone */
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (!wait) break;
+            if (!waited) { waited = 1; wait_start = now_micros(); }
+            struct pollfd pfd = { .fd = fd, .events = POLLOUT, .revents = 0 };
+            if (poll(&pfd, 1, 1000) < 0 && errno != EINTR) { ok = 0; break; }
+            continue;
+        }
+        ok = 0; /* agent gone */
+        break;
     }
     if (waited) {
         count(C_WAITS, 1);
         count(C_WAIT_MICROS, now_micros() - wait_start);
     }
-    count(C_BYTES_SENT, off);
     pthread_setcancelstate(oldstate, NULL);
-    if (off < len) disconnect_send_locked(); /* stop recording for good */
+    if (!ok) disconnect_send_locked();
+    return ok;
 }
 
-/* Caller holds lock: sends the current buffer now (rare records, END, exec, counters). */
+/* Caller holds lock: queues the open chunk, if it has anything in it. */
+static void close_open_locked(void) {
+    if (open_chunk < 0 || open_len == 0) return;
+    chunk_len[open_chunk] = (uint32_t)open_len;
+    queue[queued % NCHUNKS] = (uint32_t)open_chunk;
+    __atomic_store_n(&queued, queued + 1, __ATOMIC_RELEASE);
+    open_chunk = -1;
+    open_len = 0;
+}
+
+/* Caller holds lock: takes sent chunks back and opens one; 0 if every chunk is queued. */
+static int open_new_locked(uint64_t t) {
+    uint32_t done = __atomic_load_n(&sent, __ATOMIC_ACQUIRE);
+    while (reclaimed != done) free_stack[nfree++] = queue[reclaimed++ % NCHUNKS];
+    if (nfree == 0) return 0;
+    open_chunk = (int)free_stack[--nfree];
+    open_len = 0;
+    open_first_t = t;
+    return 1;
+}
+
+/* Caller holds lock: sends everything now, waiting for the agent (rare records, END, exec). */
 static void flush_sync_locked(void) {
+    close_open_locked();
     pthread_mutex_lock(&send_lock);
-    send_all(bufs[cur_buf], cur_len);
-    cur_len = 0;
+    send_queued(1);
     pthread_mutex_unlock(&send_lock);
 }
 
-/* Caller holds lock. Appends n bytes (n <= BUF_SIZE); rare records flush synchronously. */
+/*
+ * Caller holds lock. Room for n bytes (n <= CHUNK_SIZE) in the open chunk, opening a new one
+ * when needed (or when the open one is older than FLUSH_MICROS at t); *closed says a chunk
+ * was queued. When every chunk is queued: NULL if `droppable`, else it waits for the agent.
+ */
+static unsigned char *reserve_locked(size_t n, uint64_t t, int droppable, int *closed) {
+    if (UNLIKELY(socket_fd() < 0)) return NULL;
+    if (UNLIKELY(open_chunk < 0 || open_len + n > CHUNK_SIZE ||
+                 (open_len > 0 && t - open_first_t > FLUSH_MICROS))) {
+        if (open_chunk >= 0 && open_len > 0) {
+            close_open_locked();
+            *closed = 1;
+        }
+        if (open_chunk < 0 && !open_new_locked(t)) {
+            if (droppable) return NULL;
+            pthread_mutex_lock(&send_lock); /* the agent is 4 MiB behind: wait for it */
+            send_queued(1);
+            pthread_mutex_unlock(&send_lock);
+            if (socket_fd() < 0 || !open_new_locked(t)) return NULL;
+        }
+    }
+    unsigned char *p = chunk_mem[open_chunk] + open_len;
+    open_len += n;
+    return p;
+}
+
+/* Caller holds lock: whether n bytes (n <= CHUNK_SIZE) can be appended without waiting. */
+static int have_room_locked(size_t n) {
+    if (open_chunk >= 0 && open_len + n <= CHUNK_SIZE) return 1;
+    return nfree > 0 || reclaimed != __atomic_load_n(&sent, __ATOMIC_ACQUIRE);
+}
+
+/* Caller holds lock. Appends n bytes for a rare record (never dropped); a chunk it queues is
+ * sent now as far as the socket takes it (a trylock: lock -> send_lock is the lock order). */
 static unsigned char *reserve_sync_locked(size_t n) {
-    if (sock_fd < 0) return NULL;
-    if (cur_len + n > BUF_SIZE) {
-        flush_sync_locked();
-        if (sock_fd < 0) return NULL;
+    int closed = 0;
+    unsigned char *p = reserve_locked(n, last_t, 0, &closed);
+    if (closed && pthread_mutex_trylock(&send_lock) == 0) {
+        send_queued(0);
+        pthread_mutex_unlock(&send_lock);
     }
-    unsigned char *p = bufs[cur_buf] + cur_len;
-    if (cur_len == 0) cur_first_t = last_t;
-    cur_len += n;
     return p;
 }
 
-/* Caller holds lock. Appends n bytes; a full or stale buffer is swapped out and handed to
- * the caller to send after it releases lock (ho->p != NULL; send_lock is then held). */
-static unsigned char *reserve_hot_locked(size_t n, uint64_t t, struct handoff *ho) {
-    if (UNLIKELY(sock_fd < 0)) return NULL;
-    if (UNLIKELY(cur_len + n > BUF_SIZE || (cur_len > 0 && t - cur_first_t > FLUSH_MICROS))) {
-        pthread_mutex_lock(&send_lock); /* waits while the other buffer is still being sent */
-        if (sock_fd < 0) { pthread_mutex_unlock(&send_lock); return NULL; }
-        ho->p = bufs[cur_buf];
-        ho->len = cur_len;
-        cur_buf ^= 1;
-        cur_len = 0;
-    }
-    if (cur_len == 0) cur_first_t = t;
-    unsigned char *p = bufs[cur_buf] + cur_len;
-    cur_len += n;
-    return p;
-}
-
-static void unlock_and_send(struct handoff *ho) {
+/* Releases lock; if a chunk was queued, sends what the socket takes (if no one else is). */
+static void unlock_and_send(int closed) {
+    int send = closed && pthread_mutex_trylock(&send_lock) == 0;
     pthread_mutex_unlock(&lock);
-    if (ho->p) {
-        send_all(ho->p, ho->len);
+    if (send) {
+        send_queued(0);
         pthread_mutex_unlock(&send_lock);
     }
 }
@@ -468,9 +559,9 @@ static int collect_cb(struct dl_phdr_info *info, size_t size, void *data) {
 /* Caller holds lock: copies the collected table into the stream. */
 static void emit_scratch_locked(void) {
     size_t off = 0;
-    while (off < mod_len) { /* records are < 4.5 KiB; copy record-aligned chunks */
+    while (off < mod_len) { /* records are < 4.5 KiB; copy record-aligned pieces of a chunk */
         size_t chunk = mod_len - off;
-        if (chunk > BUF_SIZE / 2) {
+        if (chunk > CHUNK_SIZE) {
             /* find a record boundary: walk records */
             size_t k = off;
             while (k < mod_len) {
@@ -479,7 +570,7 @@ static void emit_scratch_locked(void) {
                 memcpy(&pl, r + 25, 2);
                 size_t rl = 1 + 8 + 8 + 8 + 2 + pl;
                 rl += 1 + r[rl];
-                if (k + rl - off > BUF_SIZE / 2) break;
+                if (k + rl - off > CHUNK_SIZE) break;
                 k += rl;
             }
             chunk = k - off;
@@ -691,22 +782,43 @@ static uint64_t prng_next(void) {
     return x * 0x2545F4914F6CDD1Dull;
 }
 
-/* Exponentially distributed with mean sample_bytes. */
-static int64_t next_sample_gap(void) {
+/* Exponentially distributed with mean sample_bytes (at least 1). */
+static uint64_t next_sample_gap(void) {
     double u = ((double)(prng_next() >> 11) + 1.0) * (1.0 / 9007199254740993.0); /* (0, 1] */
     double gap = -log(u) * (double)sample_bytes;
     if (gap < 1.0) gap = 1.0;
     if (gap > 9e18) gap = 9e18;
-    return (int64_t)gap;
+    return (uint64_t)gap;
 }
 
-/* Decides whether an allocation of `size` bytes is sampled; updates the thread's countdown. */
+/*
+ * Decides whether an allocation of `size` bytes is sampled: it is when the thread's remaining
+ * gap does not cover it (probability 1 - exp(-size / R), the gaps being exponential). The hooks'
+ * fast path makes the same comparison inline (see "Sampled mode's fast path" below); this is
+ * the slow half. A sampled allocation leaves the gap at 0 while it is recorded, so whatever the
+ * recording allocates itself (the unwinder) skips the fast path and passes through unrecorded
+ * and uncounted; leave_hook() then draws the next gap.
+ */
 static int take_sample(size_t size) {
-    if (UNLIKELY(prng_state == 0)) sample_countdown = next_sample_gap();
-    sample_countdown -= (int64_t)(size ? size : 1);
-    if (LIKELY(sample_countdown > 0)) return 0;
-    sample_countdown = next_sample_gap();
+    if (UNLIKELY(prng_state == 0)) sample_left = next_sample_gap();
+    if (LIKELY(size < sample_left)) {
+        sample_left -= size;
+        return 0;
+    }
+    sample_left = 0;
     return 1;
+}
+
+/* Sampled mode, recording off: the gaps keep running, so the fast path keeps working. */
+static void skip_sample(size_t size) {
+    if (mode == MODE_SAMPLED && take_sample(size)) sample_left = next_sample_gap();
+}
+
+/* Ends a hook that may have recorded: clears the reentrancy flag and, after a sample, draws the
+ * thread's next gap. */
+static inline void leave_hook(void) {
+    in_hook = 0;
+    if (mode == MODE_SAMPLED && UNLIKELY(sample_left == 0) && prng_state != 0) sample_left = next_sample_gap();
 }
 
 static double sample_weight(size_t size) {
@@ -801,25 +913,34 @@ static void record_alloc_with(struct stack *st, const void *addr, size_t size) {
     if (sampled) {
         if (!ss_insert(&sampled_set, addr)) { count(C_DROPPED, 1); return; }
         weight = sample_weight(size);
-        count(C_SAMPLES, 1);
     }
     void *const *frames = st->frames + st->skip;
     uint32_t id = lookup_stack(st->hash, frames, st->depth);
     if (id == 0) refresh_modules(0); /* maybe a new object: the agent needs it before the stack */
     uint64_t t = now_micros();
-    struct handoff ho = {NULL, 0};
+    int closed = 0, dropped = 0;
     pthread_mutex_lock(&lock);
-    if (LIKELY(sock_fd >= 0)) {
+    if (LIKELY(socket_fd() >= 0)) {
         report_toggle_locked();
         t = stream_time_locked(t);
-        if (id == 0) id = intern_stack_locked(st->hash, frames, st->depth);
-        unsigned char *p = reserve_hot_locked(sampled ? SAMPLE_LEN : ALLOC_LEN, t, &ho);
-        if (p) {
-            write_alloc(p, t, addr, size, id, sampled, weight);
-            count(C_EVENTS, 1);
+        /* sampled mode never waits for the agent for a sample: no room, no sample */
+        if (sampled && !have_room_locked(SAMPLE_LEN + (id == 0 ? STACK_LEN(st->depth) : 0))) {
+            dropped = 1;
+        } else {
+            if (id == 0) id = intern_stack_locked(st->hash, frames, st->depth);
+            unsigned char *p = reserve_locked(sampled ? SAMPLE_LEN : ALLOC_LEN, t, 0, &closed);
+            if (p) {
+                write_alloc(p, t, addr, size, id, sampled, weight);
+                counters[C_EVENTS]++; /* under lock, like every update of these two */
+                if (sampled) counters[C_SAMPLES]++;
+            }
         }
     }
-    unlock_and_send(&ho);
+    unlock_and_send(closed);
+    if (dropped) {
+        ss_remove(&sampled_set, addr); /* not yet returned to the program: no free can race */
+        count(C_DROPPED, 1);
+    }
 }
 
 static void record_alloc(const void *addr, size_t size) {
@@ -831,20 +952,20 @@ static void record_alloc(const void *addr, size_t size) {
 static void record_free(const void *addr) {
     if (mode == MODE_SAMPLED && !ss_remove(&sampled_set, addr)) return;
     uint64_t t = now_micros();
-    struct handoff ho = {NULL, 0};
+    int closed = 0;
     pthread_mutex_lock(&lock);
-    if (LIKELY(sock_fd >= 0)) {
+    if (LIKELY(socket_fd() >= 0)) {
         report_toggle_locked();
         t = stream_time_locked(t);
-        unsigned char *p = reserve_hot_locked(FREE_LEN, t, &ho);
+        unsigned char *p = reserve_locked(FREE_LEN, t, 0, &closed);
         if (p) {
             p = put_u8(p, 'F');
             p = put_u64(p, t);
             put_u64(p, (uint64_t)(uintptr_t)addr);
-            count(C_EVENTS, 1);
+            counters[C_EVENTS]++;
         }
     }
-    unlock_and_send(&ho);
+    unlock_and_send(closed);
 }
 
 /* Should this allocation be recorded? Cheap checks first; sampled mode decides here so that
@@ -855,30 +976,97 @@ static int want_alloc(size_t size) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* Sampled mode's fast path                                                  */
+/* ------------------------------------------------------------------------ */
+/*
+ * In sampled mode almost every call is neither sampled nor the free of a sample, and on an
+ * allocation-bound program the hook itself is then the overhead. So malloc, calloc, realloc
+ * and free first try a fast path that is a few instructions and a tail jump into the real
+ * allocator: an allocation the thread's gap covers (`size < sample_left`) and a free whose
+ * address's bucket in the sampled set is empty (one bit) need nothing else — no reentrancy
+ * flag, no enabled check, no stack frame of ours. Everything else takes the full hook (the
+ * `*_slow` functions), which re-checks all of it. This is safe because:
+ *  - sample_left is 0 until the thread's first slow call has run init_real and seeded it, and
+ *    sampled_fast_path is set by the constructor only after init_real, so real_* are resolved;
+ *  - while a sample is recorded the thread's gap is 0 (take_sample), so the recording's own
+ *    allocations take the slow path and pass through as before;
+ *  - the sampled set's bit is set before the hook returns a sampled address to the program,
+ *    and any thread that frees it got it from the program afterwards, so it sees the bit;
+ *  - bootstrap-arena pointers never reach the real allocator (checked before the jump).
+ * Recording off or the agent gone: gaps keep running (skip_sample), so the fast path stays on.
+ */
+static int sampled_fast_path; /* set once by the constructor */
+
+static void *malloc_slow(size_t size);
+static void *calloc_slow(size_t n, size_t size);
+static void *realloc_slow(void *old, size_t size);
+static void free_slow(void *p);
+
+/* The hooks themselves: no frame of their own, so the frame-pointer walk from the slow path
+ * sees the program's caller directly above it. */
+#define FAST_HOOK __attribute__((optimize("omit-frame-pointer")))
+
+EXPORT FAST_HOOK void *malloc(size_t size) {
+    if (LIKELY(sampled_fast_path) && LIKELY(size < sample_left)) {
+        sample_left -= size;
+        return real_malloc(size);
+    }
+    return malloc_slow(size);
+}
+
+EXPORT FAST_HOOK void *calloc(size_t n, size_t size) {
+    size_t total;
+    if (LIKELY(sampled_fast_path) && !__builtin_mul_overflow(n, size, &total) && LIKELY(total < sample_left)) {
+        sample_left -= total;
+        return real_calloc(n, size);
+    }
+    return calloc_slow(n, size);
+}
+
+EXPORT FAST_HOOK void free(void *p) {
+    if (LIKELY(sampled_fast_path) && LIKELY(!ss_maybe(&sampled_set, p)) && LIKELY(!in_arena(p))) {
+        real_free(p);
+        return;
+    }
+    free_slow(p);
+}
+
+EXPORT FAST_HOOK void *realloc(void *old, size_t size) {
+    if (LIKELY(sampled_fast_path) && LIKELY(size < sample_left) && LIKELY(old != NULL) &&
+        LIKELY(!ss_maybe(&sampled_set, old)) && LIKELY(!in_arena(old))) {
+        sample_left -= size;
+        return real_realloc(old, size);
+    }
+    return realloc_slow(old, size);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Hooks: C allocator                                                        */
 /* ------------------------------------------------------------------------ */
 
-EXPORT void *malloc(size_t size) {
+__attribute__((noinline)) static void *malloc_slow(size_t size) {
     if (UNLIKELY(!init_real())) return arena_alloc(size, 16);
-    if (in_hook || !is_enabled()) return real_malloc(size);
+    if (in_hook) return real_malloc(size);
+    if (!is_enabled()) { skip_sample(size); return real_malloc(size); }
     in_hook = 1;
     void *p = real_malloc(size);
     if (p && want_alloc(size)) record_alloc(p, size);
-    in_hook = 0;
+    leave_hook();
     return p;
 }
 
-EXPORT void *calloc(size_t n, size_t size) {
+__attribute__((noinline)) static void *calloc_slow(size_t n, size_t size) {
     if (UNLIKELY(!init_real())) {
         size_t total;
         if (__builtin_mul_overflow(n, size, &total)) return NULL;
         return arena_alloc(total, 16);
     }
-    if (in_hook || !is_enabled()) return real_calloc(n, size);
+    if (in_hook) return real_calloc(n, size);
+    if (!is_enabled()) { skip_sample(n * size); return real_calloc(n, size); }
     in_hook = 1;
     void *p = real_calloc(n, size);
     if (p && want_alloc(n * size)) record_alloc(p, n * size);
-    in_hook = 0;
+    leave_hook();
     return p;
 }
 
@@ -893,7 +1081,7 @@ static void note_free(void *p) {
     in_hook = 0;
 }
 
-EXPORT void free(void *p) {
+__attribute__((noinline)) static void free_slow(void *p) {
     if (!p || in_arena(p)) return;
     if (UNLIKELY(!init_real())) return; /* cannot happen for non-arena pointers */
     /* sampled mode: most frees are of unsampled blocks; one bit says so without the hook */
@@ -905,7 +1093,7 @@ EXPORT void free(void *p) {
  * `old` back from the allocator writes its ALLOC after it), ALLOC(new) after. If the call
  * fails, the old block is still live: it is re-announced with an ALLOC of its usable size. */
 
-EXPORT void *realloc(void *old, size_t size) {
+__attribute__((noinline)) static void *realloc_slow(void *old, size_t size) {
     if (UNLIKELY(!init_real())) {
         void *p = arena_alloc(size, 16);
         if (p && old) memcpy(p, old, arena_size(old) < size ? arena_size(old) : size);
@@ -916,8 +1104,9 @@ EXPORT void *realloc(void *old, size_t size) {
         if (p) memcpy(p, old, arena_size(old) < size ? arena_size(old) : size);
         return p;
     }
-    if (!old) return malloc(size);
-    if (in_hook || !is_enabled()) return real_realloc(old, size);
+    if (!old) return malloc_slow(size);
+    if (in_hook) return real_realloc(old, size);
+    if (!is_enabled()) { skip_sample(size); return real_realloc(old, size); }
     in_hook = 1;
     struct stack st;
     int full = mode == MODE_FULL;
@@ -931,7 +1120,7 @@ EXPORT void *realloc(void *old, size_t size) {
         /* failed: `old` is still live */
         record_alloc_with(&st, old, real_usable_size ? real_usable_size(old) : 0);
     } /* realloc(p, 0) returning NULL freed p: the FREE is already written */
-    in_hook = 0;
+    leave_hook();
     return p;
 }
 
@@ -955,7 +1144,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t size) {
     in_hook = 1;
     int rc = real_posix_memalign(out, align, size);
     if (rc == 0 && want_alloc(size)) record_alloc(*out, size);
-    in_hook = 0;
+    leave_hook();
     return rc;
 }
 
@@ -964,7 +1153,7 @@ static void *aligned_common(aligned_alloc_fn fn, size_t align, size_t size) {
     in_hook = 1;
     void *p = fn(align, size);
     if (p && want_alloc(size)) record_alloc(p, size);
-    in_hook = 0;
+    leave_hook();
     return p;
 }
 
@@ -983,7 +1172,7 @@ static void *valloc_common(valloc_fn fn, size_t size) {
     in_hook = 1;
     void *p = fn(size);
     if (p && want_alloc(size)) record_alloc(p, size);
-    in_hook = 0;
+    leave_hook();
     return p;
 }
 
@@ -1125,7 +1314,7 @@ static void *j_mallocx(struct jfamily *j, size_t size, int flags) {
     in_hook = 1;
     void *p = j_real_mallocx(j, size, flags);
     if (p && want_alloc(size)) record_alloc(p, size);
-    in_hook = 0;
+    leave_hook();
     return p;
 }
 
@@ -1151,7 +1340,7 @@ static void *j_resize(struct jfamily *j, void *old, size_t size, int flags, int 
     } else if (full && !(use_realloc && size == 0)) { /* failed: `old` is still live */
         record_alloc_with(&st, old, j->sallocx ? j->sallocx(old, 0) : 0);
     }
-    in_hook = 0;
+    leave_hook();
     return p;
 }
 
@@ -1262,7 +1451,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
         } else {
             count(C_DROPPED, 1);
         }
-        in_hook = 0;
+        leave_hook();
     }
     return p;
 }
@@ -1299,7 +1488,7 @@ static void finish_session(void) {
     int saved = in_hook;
     in_hook = 1;
     pthread_mutex_lock(&lock);
-    if (sock_fd >= 0) {
+    if (socket_fd() >= 0) {
         report_toggle_locked();
         emit_counters_locked();
         unsigned char *p = reserve_sync_locked(1 + 8);
@@ -1324,7 +1513,7 @@ static void flush_before_exec(void) {
     int saved = in_hook;
     in_hook = 1;
     pthread_mutex_lock(&lock);
-    if (sock_fd >= 0) {
+    if (socket_fd() >= 0) {
         report_toggle_locked();
         emit_counters_locked();
         flush_sync_locked();
@@ -1333,12 +1522,118 @@ static void flush_before_exec(void) {
     in_hook = saved;
 }
 
+/* This library's path, for finding its entry in LD_PRELOAD (set by the constructor). */
+static char self_path[4096];
+
+/* Writes the LD_PRELOAD value `pre` without this library's entry into out (cap bytes);
+ * returns its length, or -1 when it does not fit (then the caller leaves it alone). */
+static long preload_without_self(const char *pre, char *out, size_t cap) {
+    size_t self_len = strlen(self_path);
+    const char *sbase = strrchr(self_path, '/');
+    sbase = sbase ? sbase + 1 : self_path;
+    size_t o = 0;
+    const char *s = pre;
+    while (*s) {
+        while (*s == ':' || *s == ' ') s++;
+        const char *e = s;
+        while (*e && *e != ':' && *e != ' ') e++;
+        size_t n = (size_t)(e - s);
+        int is_self = n == self_len && memcmp(s, self_path, n) == 0;
+        if (!is_self && n > 0) {
+            /* also match by file name, for a relative or symlinked entry */
+            const char *base = memrchr(s, '/', n);
+            base = base ? base + 1 : s;
+            is_self = (size_t)(e - base) == strlen(sbase) && memcmp(base, sbase, strlen(sbase)) == 0;
+        }
+        if (!is_self && n > 0) {
+            if (o + n + 2 > cap) return -1;
+            if (o) out[o++] = ':';
+            memcpy(out + o, s, n);
+            o += n;
+        }
+        s = e;
+    }
+    out[o] = 0;
+    return (long)o;
+}
+
+/* Unless PLUMB_FOLLOW_EXEC=1, exec'd children must not load the library again: drop our entry
+ * from LD_PRELOAD and PLUMB_SOCKET from the environment (we are in_hook: setenv may allocate).
+ * Programs that keep their own copy of the environment (shells) pass it to execve explicitly:
+ * the exec hooks filter that too (exec_env). */
+static int detach_children;
+
+static void detach_exec_children(void) {
+    Dl_info info;
+    if (dladdr((void *)&detach_exec_children, &info) && info.dli_fname &&
+        strlen(info.dli_fname) < sizeof self_path)
+        memcpy(self_path, info.dli_fname, strlen(info.dli_fname) + 1);
+    detach_children = self_path[0] != 0;
+    unsetenv("PLUMB_SOCKET");
+    const char *pre = getenv("LD_PRELOAD");
+    if (!pre || !detach_children) return;
+    static char out[8192];
+    long n = preload_without_self(pre, out, sizeof out);
+    if (n < 0) return; /* too long: leave it alone */
+    if (n == 0) unsetenv("LD_PRELOAD");
+    else setenv("LD_PRELOAD", out, 1);
+}
+
+static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+/*
+ * An explicit exec environment without PLUMB_SOCKET and our LD_PRELOAD entry, or envp itself
+ * when there is nothing to take out (or no memory for the copy). The copy is mmap'd, not
+ * malloc'd: this runs in vfork children too, which share their parent's heap. The caller
+ * passes it to the real exec and unmaps it with exec_env_done if that returns (it failed).
+ */
+struct exec_env { char **env; size_t bytes; };
+
+static char *const *exec_env(char *const envp[], struct exec_env *copy) {
+    copy->env = NULL;
+    if (!detach_children || !envp) return envp;
+    size_t n = 0, hits = 0, preload_len = 0;
+    for (; envp[n]; n++) {
+        if (starts_with(envp[n], "PLUMB_SOCKET=")) hits++;
+        if (starts_with(envp[n], "LD_PRELOAD=")) { hits++; preload_len += strlen(envp[n]); }
+    }
+    if (hits == 0) return envp;
+    size_t pointers = (n + 1) * sizeof(char *);
+    copy->bytes = pointers + preload_len + 1;
+    void *mem = mmap(NULL, copy->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) return envp; /* the child is then profiled: better than no exec */
+    copy->env = mem;
+    char *strings = (char *)mem + pointers;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (starts_with(envp[i], "PLUMB_SOCKET=")) continue;
+        if (starts_with(envp[i], "LD_PRELOAD=")) {
+            size_t cap = strlen(envp[i]) + 1; /* never longer than it was */
+            memcpy(strings, "LD_PRELOAD=", 11);
+            long len = preload_without_self(envp[i] + 11, strings + 11, cap - 11);
+            if (len < 0) copy->env[k++] = envp[i];
+            else if (len > 0) { copy->env[k++] = strings; strings += 11 + (size_t)len + 1; }
+            continue;
+        }
+        copy->env[k++] = envp[i];
+    }
+    copy->env[k] = NULL;
+    return copy->env;
+}
+
+static void exec_env_done(struct exec_env *copy) {
+    if (copy->env) munmap(copy->env, copy->bytes);
+}
+
 #define RESOLVE(type, name) ((type)dlsym(RTLD_NEXT, name))
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {
     execve_fn real = RESOLVE(execve_fn, "execve");
     flush_before_exec();
-    return real(path, argv, envp);
+    struct exec_env copy;
+    int rc = real(path, argv, exec_env(envp, &copy));
+    exec_env_done(&copy);
+    return rc;
 }
 EXPORT int execv(const char *path, char *const argv[]) {
     execvp_fn real = RESOLVE(execvp_fn, "execv");
@@ -1353,12 +1648,18 @@ EXPORT int execvp(const char *file, char *const argv[]) {
 EXPORT int execvpe(const char *file, char *const argv[], char *const envp[]) {
     execvpe_fn real = RESOLVE(execvpe_fn, "execvpe");
     flush_before_exec();
-    return real(file, argv, envp);
+    struct exec_env copy;
+    int rc = real(file, argv, exec_env(envp, &copy));
+    exec_env_done(&copy);
+    return rc;
 }
 EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
     fexecve_fn real = RESOLVE(fexecve_fn, "fexecve");
     flush_before_exec();
-    return real(fd, argv, envp);
+    struct exec_env copy;
+    int rc = real(fd, argv, exec_env(envp, &copy));
+    exec_env_done(&copy);
+    return rc;
 }
 
 #define MAX_EXECL_ARGS 4096
@@ -1439,10 +1740,8 @@ static void atfork_parent(void) {
 static void atfork_child(void) {
     /* The child is detached: it shares the parent's socket, so it must never write to it.
      * Close its copy and pass through from now on. */
-    __atomic_store_n(&connected, 0, __ATOMIC_RELAXED);
-    if (sock_fd >= 0) close(sock_fd);
-    sock_fd = -1;
-    cur_len = 0;
+    disconnect_send_locked(); /* both locks are held (atfork_prepare) */
+    open_len = 0;
     thread_id = 0;
     __atomic_store_n(&mod_busy, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&send_lock);
@@ -1495,46 +1794,6 @@ static void read_config(void) {
     toggle_signal = (int)env_long("PLUMB_TOGGLE_SIGNAL", SIGUSR1, 0, 64);
 }
 
-/* Unless PLUMB_FOLLOW_EXEC=1, exec'd children must not load the library again: drop our entry
- * from LD_PRELOAD and PLUMB_SOCKET from the environment (we are in_hook: setenv may allocate). */
-static void detach_exec_children(void) {
-    unsetenv("PLUMB_SOCKET");
-    const char *pre = getenv("LD_PRELOAD");
-    if (!pre) return;
-    Dl_info info;
-    if (!dladdr((void *)&detach_exec_children, &info) || !info.dli_fname) return;
-    const char *self = info.dli_fname;
-    size_t self_len = strlen(self);
-    static char out[8192];
-    size_t o = 0;
-    const char *s = pre;
-    while (*s) {
-        while (*s == ':' || *s == ' ') s++;
-        const char *e = s;
-        while (*e && *e != ':' && *e != ' ') e++;
-        size_t n = (size_t)(e - s);
-        int is_self = n == self_len && memcmp(s, self, n) == 0;
-        if (!is_self && n > 0) {
-            /* also match by file name, for a relative or symlinked entry */
-            const char *base = memrchr(s, '/', n);
-            base = base ? base + 1 : s;
-            const char *sbase = strrchr(self, '/');
-            sbase = sbase ? sbase + 1 : self;
-            is_self = (size_t)(e - base) == strlen(sbase) && memcmp(base, sbase, strlen(sbase)) == 0;
-        }
-        if (!is_self && n > 0) {
-            if (o + n + 2 > sizeof out) return; /* too long: leave it alone */
-            if (o) out[o++] = ':';
-            memcpy(out + o, s, n);
-            o += n;
-        }
-        s = e;
-    }
-    out[o] = 0;
-    if (o == 0) unsetenv("LD_PRELOAD");
-    else setenv("LD_PRELOAD", out, 1);
-}
-
 static void install_toggle_handler(void) {
     if (toggle_signal <= 0) return;
     struct sigaction old;
@@ -1556,9 +1815,28 @@ static void *map_anon(size_t bytes) {
     return p == MAP_FAILED ? NULL : p;
 }
 
+/* A table read at random addresses (the sampled set): 2 MiB-aligned and marked for
+ * transparent huge pages, so that it costs two page faults and TLB entries instead of one per
+ * 4 KiB page touched (a thousand faults over the first samples). Without THP it is plain
+ * pages, touched as used. */
+#define HUGE_PAGE (2u << 20)
+static void *map_huge(size_t bytes) {
+    size_t span = bytes + HUGE_PAGE;
+    unsigned char *raw = map_anon(span);
+    if (!raw) return NULL;
+    uintptr_t start = ((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    size_t head = start - (uintptr_t)raw;
+    if (real_munmap) {
+        if (head) real_munmap(raw, head);
+        if (span - head - bytes) real_munmap((void *)(start + bytes), span - head - bytes);
+    }
+    madvise((void *)start, bytes, MADV_HUGEPAGE); /* advice only: EINVAL without THP is fine */
+    return (void *)start;
+}
+
 static void init_set(struct addr_set *set) {
     set->nonempty = map_anon(SS_BUCKETS / 8);
-    set->buckets = set->nonempty ? map_anon(SS_BUCKETS * sizeof(struct ss_bucket)) : NULL;
+    set->buckets = set->nonempty ? map_huge(SS_BUCKETS * sizeof(struct ss_bucket)) : NULL;
 }
 
 __attribute__((constructor)) static void plumb_init(void) {
@@ -1590,6 +1868,7 @@ __attribute__((constructor)) static void plumb_init(void) {
     mod_scratch = map_anon(SCRATCH_SIZE);
     if (mode == MODE_SAMPLED) init_set(&sampled_set);
     else if (track_mmap) init_set(&mmap_set);
+    init_chunks();
 
     int fd = connect_agent(sock_path);
     if (fd < 0) { in_hook = 0; return; }
@@ -1597,7 +1876,7 @@ __attribute__((constructor)) static void plumb_init(void) {
     if (start_disabled) __atomic_store_n(&recording, 0, __ATOMIC_RELAXED);
 
     pthread_mutex_lock(&lock);
-    sock_fd = fd;
+    __atomic_store_n(&sock_fd, fd, __ATOMIC_RELAXED);
     uint64_t started = stream_time_locked(now_micros());
     unsigned char *p = reserve_sync_locked(1 + 4 + 8 + 2 + exe_len);
     if (p) {
@@ -1628,9 +1907,11 @@ __attribute__((constructor)) static void plumb_init(void) {
     pthread_mutex_unlock(&lock);
     refresh_modules(1);
     pthread_mutex_lock(&lock);
-    if (sock_fd >= 0) flush_sync_locked();
-    if (sock_fd >= 0) __atomic_store_n(&connected, 1, __ATOMIC_RELEASE);
+    if (socket_fd() >= 0) flush_sync_locked();
+    if (socket_fd() >= 0) __atomic_store_n(&connected, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&lock);
+    if (mode == MODE_SAMPLED && sampled_set.buckets && __atomic_load_n(&connected, __ATOMIC_RELAXED))
+        __atomic_store_n(&sampled_fast_path, 1, __ATOMIC_RELEASE);
 
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     install_toggle_handler();

@@ -128,6 +128,17 @@ class CaptureBehaviourTest {
             liveAllocations(s);
         });
         assertThat(f.sessions()).anySatisfy(s -> assertThat(s.hellos.get(0).exe()).endsWith("/echo"));
+
+        // bash hands its children the environment main() was given, not the one the constructor
+        // cleaned: the exec hooks take our variables out of an explicit environment too.
+        Path shell = tmp.resolve("shell");
+        java.nio.file.Files.createDirectory(shell);
+        // (/proc/self/environ is what the kernel gave the child, whatever its own constructor does)
+        CaptureHarness.Result sh = CaptureHarness.run(shell, List.of("/bin/bash", "-c",
+                "/bin/cat /proc/self/environ | /usr/bin/tr '\\0' '\\n'; /bin/echo from-the-child"));
+        assertThat(sh.exitCode()).isZero();
+        assertThat(sh.stdout()).contains("from-the-child").doesNotContain("PLUMB_SOCKET=").doesNotContain("libplumb");
+        assertThat(sh.sessions()).as("only bash itself").hasSize(1);
     }
 
     @Test
