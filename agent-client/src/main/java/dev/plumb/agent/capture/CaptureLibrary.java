@@ -15,11 +15,15 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * Makes the capture library shipped inside the jar available as a file that LD_PRELOAD can name.
+ * Makes the native parts shipped inside the jar available as files: the capture library, for
+ * LD_PRELOAD to name, and {@code plumb-idle}, the helper that lowers the agent's threads to
+ * SCHED_IDLE in sampled mode.
  */
 public final class CaptureLibrary {
     /** Classpath location of the library; {@code make -C agent-client/native} puts it there. */
     public static final String RESOURCE = "/dev/plumb/agent/native/libplumb.so";
+    /** Classpath location of the SCHED_IDLE helper (agent-client/native/plumb-idle.c). */
+    public static final String IDLE_HELPER_RESOURCE = "/dev/plumb/agent/native/plumb-idle";
 
     private CaptureLibrary() {
     }
@@ -33,25 +37,34 @@ public final class CaptureLibrary {
      *     or the file cannot be written
      */
     public static Path extract() {
+        return extract(RESOURCE, "libplumb-", ".so");
+    }
+
+    /** The SCHED_IDLE helper, extracted like the library ({@code plumb-idle-<sha256 prefix>}). */
+    public static Path extractIdleHelper() {
+        return extract(IDLE_HELPER_RESOURCE, "plumb-idle-", "");
+    }
+
+    private static Path extract(String resource, String prefix, String suffix) {
         byte[] content;
-        try (InputStream in = CaptureLibrary.class.getResourceAsStream(RESOURCE)) {
+        try (InputStream in = CaptureLibrary.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("capture library not built: run mvn -B package "
-                        + "(classpath resource " + RESOURCE + " is missing)");
+                throw new IllegalStateException("native part not built: run mvn -B package "
+                        + "(classpath resource " + resource + " is missing)");
             }
             content = in.readAllBytes();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read capture library resource " + RESOURCE, e);
+            throw new IllegalStateException("cannot read native resource " + resource, e);
         }
         String hash = HexFormat.of().formatHex(sha256(content)).substring(0, 16);
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), "plumb-" + owner());
-        Path target = dir.resolve("libplumb-" + hash + ".so");
+        Path target = dir.resolve(prefix + hash + suffix);
         try {
             createPrivateDir(dir);
             if (Files.isRegularFile(target) && Arrays.equals(sha256(Files.readAllBytes(target)), sha256(content))) {
                 return target;
             }
-            Path tmp = Files.createTempFile(dir, "libplumb-", ".tmp");
+            Path tmp = Files.createTempFile(dir, prefix, ".tmp");
             try {
                 Files.write(tmp, content);
                 Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -65,7 +78,7 @@ public final class CaptureLibrary {
             }
             return target;
         } catch (IOException | UncheckedIOException e) {
-            throw new IllegalStateException("cannot extract capture library to " + target + ": " + e, e);
+            throw new IllegalStateException("cannot extract " + resource + " to " + target + ": " + e, e);
         }
     }
 

@@ -22,7 +22,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,9 +55,20 @@ public final class ProfiledRun {
     private RecordingServer fallbackRecorder;
     private Path fallbackFile;
 
-    /** One profiled process: its socket copied to a spool file, and the thread decoding it. */
-    private record CaptureConnection(SocketChannel channel, Thread pump, Thread processor, CapturePump spool,
-                                     SessionShipper shipper) {
+    /**
+     * One profiled process: its socket copied to a spool file by the pump, and the decoding
+     * (shipper and thread), which the starter thread sets up a little later.
+     */
+    private record CaptureConnection(SocketChannel channel, Thread pump, CapturePump spool,
+                                     CompletableFuture<Decoding> decoding) {
+        /** The shipper once decoding has started; null before that. */
+        SessionShipper shipperIfStarted() {
+            Decoding d = decoding.getNow(null);
+            return d == null ? null : d.shipper();
+        }
+    }
+
+    private record Decoding(SessionShipper shipper, Thread thread) {
     }
 
     /**
@@ -63,6 +79,8 @@ public final class ProfiledRun {
     private long spoolLimitBytes = DEFAULT_SPOOL_LIMIT_BYTES;
 
     private boolean yieldCpu;
+    /** Starts the decoding threads, so they take its priority (lowered in sampled mode), not the acceptor's. */
+    private ExecutorService decoderStarter;
 
     public ProfiledRun(List<String> command, GathererAddress gatherer, SessionLabels labels,
                        Duration flushTimeout, PrintStream err) {
@@ -84,7 +102,7 @@ public final class ProfiledRun {
      * What the gatherer cannot take by the flush timeout after the command exited is saved as a
      * recording in this directory (for `plumb upload`) instead of being dropped.
      */
-    /** Lowers the agent's CPU priority once the program runs (sampled mode; see {@link YieldToProgram}). */
+    /** Lowers the agent's CPU priority before the program starts (sampled mode; see {@link YieldToProgram}). */
     public ProfiledRun yieldCpuToProgram(boolean yield) {
         this.yieldCpu = yield;
         return this;
@@ -124,8 +142,9 @@ public final class ProfiledRun {
 
     private void reportProgress() {
         for (CaptureConnection c : connections) {
-            if (c.pump().isAlive()) {
-                err.println("plumb: " + c.shipper().progress(c.spool().lag()));
+            SessionShipper shipper = c.shipperIfStarted();
+            if (c.pump().isAlive() && shipper != null) {
+                err.println("plumb: " + shipper.progress(c.spool().lag()));
             }
         }
     }
@@ -170,9 +189,14 @@ public final class ProfiledRun {
         workDir = dir;
         Path socketPath = dir.resolve("capture.sock");
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "plumb-flush"));
+        decoderStarter = Executors.newSingleThreadExecutor(r -> daemon(r, "plumb-start"));
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socketPath));
-            Thread acceptor = daemon(() -> acceptLoop(server), "plumb-accept");
+            CompletableFuture<Long> acceptorThreadId = new CompletableFuture<>();
+            Thread acceptor = daemon(() -> {
+                acceptorThreadId.complete(kernelThreadId());
+                acceptLoop(server);
+            }, "plumb-accept");
             acceptor.start();
             timer.scheduleAtFixedRate(() -> shippers.forEach(s -> s.flushIfDue(System.currentTimeMillis() * 1000)),
                     100, 100, TimeUnit.MILLISECONDS);
@@ -181,10 +205,11 @@ public final class ProfiledRun {
                 timer.scheduleAtFixedRate(this::reportProgress, every, every, TimeUnit.MILLISECONDS);
             }
 
-            Process process = start(library, socketPath);
+            CapturePump.prepare(); // its classes load now, not on the acceptor while the program runs
             if (yieldCpu) {
-                YieldToProgram.lowerAgentPriority();
+                yieldBeforeStart(acceptorThreadId.join());
             }
+            Process process = start(library, socketPath);
             int exit = process.waitFor();
             stopAccepting.countDown();
             accepting.await();
@@ -192,7 +217,10 @@ public final class ProfiledRun {
             server.close();
             closeFallback();
             for (CaptureConnection c : connections) {
-                c.shipper().spoolDroppedSamples(c.spool().droppedSamples());
+                SessionShipper shipper = c.shipperIfStarted();
+                if (shipper != null) {
+                    shipper.spoolDroppedSamples(c.spool().droppedSamples());
+                }
             }
             for (SessionShipper s : shippers) {
                 err.println("plumb: " + s.stats().summary());
@@ -207,6 +235,7 @@ public final class ProfiledRun {
             return exit;
         } finally {
             timer.shutdownNow();
+            decoderStarter.shutdownNow();
             Files.deleteIfExists(socketPath);
             try (var leftovers = Files.list(dir)) {
                 for (Path p : leftovers.toList()) {
@@ -214,6 +243,35 @@ public final class ProfiledRun {
                 }
             }
             Files.deleteIfExists(dir);
+        }
+    }
+
+    /**
+     * Renices every thread of the agent but this one (it starts the program, which inherits its
+     * priority) and the acceptor (it starts each connection's pump); the thread that starts the
+     * decoders is created first, so that they inherit the lowered priority.
+     */
+    private void yieldBeforeStart(long acceptorThreadId) {
+        long self = kernelThreadId();
+        if (self < 0 || acceptorThreadId < 0) {
+            return; // no /proc/thread-self: keep normal priority rather than slow the program down
+        }
+        try {
+            decoderStarter.submit(() -> { }).get(); // its thread exists now, so it is reniced too
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        YieldToProgram.lowerAgentPriority(Set.of(self, acceptorThreadId));
+    }
+
+    private static long kernelThreadId() {
+        try {
+            return YieldToProgram.currentThreadId();
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 
@@ -262,17 +320,32 @@ public final class ProfiledRun {
         }
     }
 
+    /**
+     * The pump starts here, at the acceptor's priority (the capture library's sends wait for it),
+     * and the acceptor goes back to accepting at once; the shipper and the decoding thread are
+     * made by the starter thread, so they get its priority (lowered in sampled mode), and so
+     * does the work of setting them up.
+     */
     private void startCapture(SocketChannel channel) throws IOException {
-        SessionShipper shipper = new SessionShipper(gatherer, labels, fallbackDir == null ? null : this::fallback,
-                condenseAfter);
-        shippers.add(shipper);
         CapturePump pump = new CapturePump(channel,
                 workDir.resolve("capture-" + connections.size() + ".raw"), spoolLimitBytes);
         Thread pumpThread = daemon(pump, "plumb-pump");
-        Thread processor = daemon(() -> process(pump, shipper), "plumb-capture");
-        connections.add(new CaptureConnection(channel, pumpThread, processor, pump, shipper));
         pumpThread.start();
-        processor.start();
+        CompletableFuture<Decoding> decoding = CompletableFuture.supplyAsync(() -> {
+            SessionShipper shipper = new SessionShipper(gatherer, labels, fallbackDir == null ? null : this::fallback,
+                    condenseAfter);
+            shippers.add(shipper);
+            Thread processor = daemon(() -> process(pump, shipper), "plumb-capture");
+            processor.start();
+            return new Decoding(shipper, processor);
+        }, decoderStarter);
+        decoding.whenComplete((started, failed) -> {
+            if (failed != null) {
+                err.println("plumb: cannot decode a capture stream: " + rootMessage(failed));
+                pump.abandon(); // nobody will decode it: drain, so the program never blocks
+            }
+        });
+        connections.add(new CaptureConnection(channel, pumpThread, pump, decoding));
     }
 
     private void process(CapturePump pump, SessionShipper shipper) {
@@ -293,6 +366,7 @@ public final class ProfiledRun {
      */
     private void awaitCaptures() throws InterruptedException, IOException {
         long deadline = System.nanoTime() + flushTimeout.toNanos();
+        decodings(); // every shipper exists now
         shippers.forEach(s -> s.giveUpAfter(flushTimeout));
         for (CaptureConnection c : new ArrayList<>(connections)) {
             long left = deadline - System.nanoTime();
@@ -306,9 +380,22 @@ public final class ProfiledRun {
                 c.pump().join();
             }
         }
-        for (CaptureConnection c : new ArrayList<>(connections)) {
-            c.processor().join();
+        for (Decoding d : decodings()) {
+            d.thread().join();
         }
+    }
+
+    /** The decodings that started (one that could not was reported then, and its stream drained). */
+    private List<Decoding> decodings() {
+        List<Decoding> started = new ArrayList<>();
+        for (CaptureConnection c : connections) {
+            try {
+                started.add(c.decoding().join());
+            } catch (CompletionException notStarted) {
+                // see startCapture
+            }
+        }
+        return started;
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -19,9 +19,14 @@ import java.nio.ByteBuffer;
  * reads the same bytes, reports the damage with its offset.
  */
 final class SampleThinner {
-    /** The start of a record split across chunks (never more than its fixed-size head plus a variable part). */
+    /** The start of a record held back, not yet handed on, while dropping (so it can be left out whole). */
     private byte[] carry = new byte[64];
     private int carried;
+    /** The start of a record already handed on whose length is not known yet (its head was cut off). */
+    private byte[] head = new byte[64];
+    private int headLen;
+    /** Bytes still to hand on of a record whose start was handed on already. */
+    private long passLeft;
     private boolean framing = true;
     private boolean sampled;
     private long dropped;
@@ -43,9 +48,11 @@ final class SampleThinner {
 
     /**
      * Copies the records of {@code in} (plus whatever was carried over from the previous chunk)
-     * to {@code out}, leaving out SAMPLE records when {@code dropSamples}. A trailing partial
-     * record is kept for the next call. {@code out} must have room for {@code in.remaining()}
-     * plus the carried bytes.
+     * to {@code out}, leaving out SAMPLE records when {@code dropSamples}. While dropping, a
+     * trailing partial record is kept for the next call; otherwise every byte goes out at once
+     * and only the record boundaries are followed, a few comparisons per record — this runs on
+     * the pump thread, which the capture library waits for. {@code out} must have room for
+     * {@code in.remaining()} plus the carried bytes.
      */
     void process(ByteBuffer in, ByteBuffer out, boolean dropSamples) {
         if (!framing) {
@@ -53,7 +60,8 @@ final class SampleThinner {
             out.put(in);
             return;
         }
-        while (in.hasRemaining()) {
+        finishHandedOn(in, out);
+        while (in.hasRemaining() && framing) {
             if (carried > 0) {
                 // finish the record that began in an earlier chunk; byte by byte until its length is known
                 int length = recordLength(ByteBuffer.wrap(carry, 0, carried), 0, carried);
@@ -71,11 +79,11 @@ final class SampleThinner {
                 }
                 emit(ByteBuffer.wrap(carry, 0, length), 0, length, out, dropSamples);
                 carried = 0;
-                if (!framing) {
-                    out.put(in);
-                    return;
-                }
                 continue;
+            }
+            if (!dropSamples) {
+                follow(in, out);
+                return;
             }
             int start = in.position();
             int length = recordLength(in, start, in.remaining());
@@ -90,9 +98,78 @@ final class SampleThinner {
             }
             in.position(start + length);
             emit(in, start, length, out, dropSamples);
-            if (!framing) {
-                out.put(in);
+        }
+        if (in.hasRemaining()) {
+            out.put(in); // framing stopped (full mode): the rest as it is
+        }
+    }
+
+    /** Hands on the rest of a record whose start went out with an earlier chunk: it cannot be left out now. */
+    private void finishHandedOn(ByteBuffer in, ByteBuffer out) {
+        while (in.hasRemaining() && (passLeft > 0 || headLen > 0)) {
+            if (passLeft > 0) {
+                int n = (int) Math.min(passLeft, in.remaining());
+                ByteBuffer part = in.slice(in.position(), n);
+                out.put(part);
+                in.position(in.position() + n);
+                passLeft -= n;
+                continue;
+            }
+            byte b = in.get();
+            out.put(b);
+            if (headLen == head.length) {
+                head = java.util.Arrays.copyOf(head, head.length * 2);
+            }
+            head[headLen++] = b;
+            int length = recordLength(ByteBuffer.wrap(head, 0, headLen), 0, headLen);
+            if (length == UNKNOWN) {
+                framing = false;
+                headLen = 0;
                 return;
+            }
+            if (length != NEED_MORE) {
+                noteOptions(ByteBuffer.wrap(head, 0, headLen), 0);
+                passLeft = length - headLen;
+                headLen = 0;
+            }
+        }
+    }
+
+    /** Not dropping: all of {@code in} goes out unchanged; the boundaries are followed for later. */
+    private void follow(ByteBuffer in, ByteBuffer out) {
+        int p = in.position();
+        int limit = in.limit();
+        while (p < limit && framing) {
+            int available = limit - p;
+            int length = recordLength(in, p, available);
+            if (length == UNKNOWN) {
+                framing = false; // the decoder, reading the same bytes, reports the damage
+                break;
+            }
+            if (length == NEED_MORE) {
+                if (available > head.length) {
+                    head = new byte[Math.max(head.length * 2, available)];
+                }
+                in.get(p, head, 0, available);
+                headLen = available;
+                break;
+            }
+            noteOptions(in, p);
+            if (length > available) {
+                passLeft = length - available;
+                break;
+            }
+            p += length;
+        }
+        out.put(in);
+    }
+
+    /** The OPTIONS record says which mode the stream is in; a full-mode stream is never thinned. */
+    private void noteOptions(ByteBuffer b, int at) {
+        if ((b.get(at) & 0xff) == 'O') {
+            sampled = b.get(at + 1) == 1;
+            if (!sampled) {
+                framing = false; // full mode: never thinned, the pump waits instead
             }
         }
     }
@@ -104,14 +181,8 @@ final class SampleThinner {
 
     /** Copies (or, a sample while dropping, leaves out) the record at {@code start} in {@code from}. */
     private void emit(ByteBuffer from, int start, int length, ByteBuffer out, boolean dropSamples) {
-        int tag = from.get(start) & 0xff;
-        if (tag == 'O') {
-            sampled = from.get(start + 1) == 1;
-            if (!sampled) {
-                framing = false; // full mode: never thinned, the pump waits instead
-            }
-        }
-        if (tag == 'P' && dropSamples) {
+        noteOptions(from, start);
+        if ((from.get(start) & 0xff) == 'P' && dropSamples) {
             dropped++;
             return;
         }
@@ -156,8 +227,8 @@ final class SampleThinner {
         switch (b.get(at) & 0xff) {
             case 'H': // tag, u32 pid, u64 started, u16 exeLen, exe
                 return available < 15 ? NEED_MORE : 15 + u16(b, at + 13);
-            case 'O':
-                return 1 + 1 + 8 + 2 + 4;
+            case 'O': // its second byte (the mode) is read when the record is framed
+                return available < 2 ? NEED_MORE : 1 + 1 + 8 + 2 + 4;
             case 'M': { // tag, u64 bias, u64 start, u64 end, u16 pathLen, path, u8 buildIdLen, build-id
                 if (available < 27) {
                     return NEED_MORE;

@@ -1,47 +1,98 @@
 package dev.plumb.agent.run;
 
+import dev.plumb.agent.capture.CaptureLibrary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * In sampled mode — the always-on production mode — the agent must not take CPU the profiled
- * service wants: after the program has started (it keeps the niceness it was given), every
- * thread of this JVM is reniced to {@link #NICE}. Threads created later inherit it from their
- * creators. Linux niceness is per thread, hence one `renice` with every task id. Full mode
- * keeps normal priority: there the program waits for the agent when it falls behind, so a
- * starved agent would slow the program down instead.
+ * service wants. Before the program starts, this JVM's threads are moved to the SCHED_IDLE
+ * scheduling class (with {@code plumb-idle}; where that fails, reniced to 19): decoding,
+ * symbolizing, shipping, JIT compiling then run only on CPU the program leaves idle, and a
+ * program thread that wakes up takes its CPU back at once — nice 19 alone lets an agent thread
+ * finish its time slice first, which measurably slowed an allocation-bound program (bench/README).
+ *
+ * <p>Kept at normal priority: the thread that starts the program (a child inherits its parent
+ * thread's scheduling, so the program keeps what it was given), the acceptor (it starts each
+ * connection's pump, which copies the capture socket to the spool — the library's sends wait
+ * for it when it falls 4 MiB behind), and the JVM's safepoint and stop-the-world GC threads
+ * ("VM Thread", "GC Thread#n"): while they are starved, every Java thread — the pump too —
+ * stops at the next safepoint. Threads created later inherit the class of the thread that
+ * starts them. Doing this before the program starts matters: the JVM compiles the agent's code
+ * while the program runs. Full mode keeps normal priority: there the program waits for the
+ * agent when it falls behind, so a starved agent would slow it down instead.
  */
 public final class YieldToProgram {
-    static final int NICE = 10;
+    static final int NICE = 19;
+    /** Scheduling policy number of SCHED_IDLE (field 41 of /proc/…/stat). */
+    static final int SCHED_IDLE = 5;
 
     private YieldToProgram() {
     }
 
-    /** Lowers this JVM's threads' priority; returns whether it worked (renice may be absent). */
-    static boolean lowerAgentPriority() {
-        return setNiceness(NICE);
-    }
-
     /**
-     * Sets every thread of this JVM to {@code nice}; returns whether it worked. Raising the
-     * priority again (a lower value) needs privileges.
+     * Moves this JVM's threads but {@code keep} (kernel thread ids) and the JVM's safepoint and
+     * GC workers to SCHED_IDLE, or failing that nice 19; returns whether either worked.
      */
-    public static boolean setNiceness(int nice) {
-        List<String> command = new ArrayList<>(List.of("renice", "-n", String.valueOf(nice), "-p"));
+    static boolean lowerAgentPriority(Set<Long> keep) {
+        List<String> tids = new ArrayList<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            tasks.forEach(t -> command.add(t.getFileName().toString()));
-        } catch (IOException e) {
+            for (Path task : tasks.toList()) {
+                String tid = task.getFileName().toString();
+                if (!keep.contains(Long.parseLong(tid)) && !neededByThePump(task)) {
+                    tids.add(tid);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
             return false;
         }
+        if (tids.isEmpty()) {
+            return true;
+        }
+        List<String> idle = new ArrayList<>();
         try {
-            Process renice = new ProcessBuilder(command).redirectErrorStream(true)
+            idle.add(CaptureLibrary.extractIdleHelper().toString());
+        } catch (IllegalStateException notBuilt) {
+            idle.clear();
+        }
+        if (!idle.isEmpty()) {
+            idle.addAll(tids);
+            if (run(idle)) {
+                return true;
+            }
+        }
+        List<String> renice = new ArrayList<>(List.of("renice", "-n", String.valueOf(NICE), "-p"));
+        renice.addAll(tids);
+        return run(renice);
+    }
+
+    /** The JVM threads every Java thread waits for at a safepoint (names as /proc shows them). */
+    private static boolean neededByThePump(Path task) {
+        try {
+            String name = Files.readString(task.resolve("comm")).strip();
+            return name.equals("VM Thread") || name.startsWith("GC Thread#");
+        } catch (IOException e) {
+            return false; // the thread has exited
+        }
+    }
+
+    /** The kernel's id of the calling thread (Java 17 has no API for it). */
+    static long currentThreadId() throws IOException {
+        Path self = Files.readSymbolicLink(Path.of("/proc/thread-self")); // "PID/task/TID"
+        return Long.parseLong(self.getFileName().toString());
+    }
+
+    private static boolean run(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return renice.waitFor(5, TimeUnit.SECONDS) && renice.exitValue() == 0;
+            return p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {

@@ -148,31 +148,47 @@ class RunCommandTest {
     @Test
     void inSampledModeTheAgentYieldsTheCpuToTheProgram(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        java.nio.file.Path seen = dir.resolve("nice.txt");
-        // the program waits (up to 10 s) until its parent, the agent's JVM, runs at nice 10, then
-        // reports both; it keeps the priority it was started with
-        // (field 19 of /proc/PID/stat is the niceness; the command names here have no spaces)
-        String script = "for i in $(seq 100); do p=$(cut -d' ' -f19 /proc/$PPID/stat); [ \"$p\" = 10 ] && break;"
-                + " sleep 0.1; done; echo \"agent=$p program=$(cut -d' ' -f19 /proc/$$/stat)\" > " + seen;
-        String ownNice = niceness(ProcessHandle.current().pid());
-        try {
-            Result r = plumb("record", "-o", dir.resolve("s.plumb").toString(), "--mode", "sampled", "--",
-                    "/bin/sh", "-c", script);
-            assertThat(r.exit()).as(r.err()).isZero();
-            String before = java.nio.file.Files.readString(seen).trim();
-            assertThat(before).isEqualTo("agent=10 program=" + ownNice);
-        } finally {
-            // this test JVM was the agent: give its threads their priority back where allowed (root)
-            dev.plumb.agent.run.YieldToProgram.setNiceness(Integer.parseInt(ownNice));
+        java.nio.file.Path seen = dir.resolve("threads.txt");
+        // The program (a shell, itself profiled) waits up to 10 s until its parent, the agent's JVM,
+        // has the pump and the decoder of its capture stream, then writes "name|policy|nice" for
+        // every agent thread and for itself. /proc/PID/task/TID/stat after "(comm) ": field 17 is
+        // the nice value, 39 the scheduling policy (0 normal, 5 SCHED_IDLE).
+        String script = "st() { sed 's/.*) //' $1 | cut -d' ' -f17,39; };"
+                + " for i in $(seq 100); do grep -qx plumb-capture /proc/$PPID/task/*/comm 2>/dev/null"
+                + " && grep -qx plumb-pump /proc/$PPID/task/*/comm && break; sleep 0.1; done;"
+                + " for t in /proc/$PPID/task/*; do echo \"$(cat $t/comm)|$(st $t/stat)\"; done > " + seen + ";"
+                + " echo \"program|$(st /proc/$$/stat)\" >> " + seen;
+        // its own JVM: the test's threads must keep their scheduling
+        Process agent = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.plumb.agent.cli.AgentCli", "record",
+                "-o", dir.resolve("s.plumb").toString(), "--mode", "sampled", "--", "/bin/sh", "-c", script)
+                .redirectErrorStream(true).start();
+        String output = new String(agent.getInputStream().readAllBytes());
+        assertThat(agent.waitFor()).as(output).isZero();
+        java.util.Map<String, String> policy = new java.util.HashMap<>();
+        java.util.Map<String, String> nice = new java.util.HashMap<>();
+        for (String line : java.nio.file.Files.readAllLines(seen)) {
+            String[] f = line.split("\\|");
+            String[] v = f[1].split(" ");
+            nice.putIfAbsent(f[0], v[0]);
+            policy.merge(f[0], v[1], (a, b) -> a.equals(b) ? a : a + "," + b);
         }
+        String ownNice = niceness(ProcessHandle.current().pid());
+        assertThat(policy).as(String.join("\n", java.nio.file.Files.readAllLines(seen)))
+                .containsEntry("program", "0") // the program keeps the scheduling it was given
+                .containsEntry("plumb-pump", "0") // the library's sends wait for the pump
+                .containsEntry("plumb-accept", "0")
+                .containsEntry("VM Thread", "0") // every thread waits for it at a safepoint
+                .containsEntry("plumb-capture", "5") // decoding, shipping and the JIT use idle CPU only
+                .containsEntry("C2 CompilerThre", "5")
+                .containsEntry("plumb-start", "5");
+        assertThat(nice).containsEntry("program", ownNice);
     }
 
     private static String niceness(long pid) throws Exception {
         String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", String.valueOf(pid), "stat"));
         return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]; // field 19: nice
     }
-
-
 
     @Test
     void spoolLimitTakesSizesWithUnits() {
