@@ -193,9 +193,22 @@ static int is_enabled(void) {
            __atomic_load_n(&recording, __ATOMIC_RELAXED);
 }
 
+/*
+ * Record timestamps: the coarse realtime clock, the kernel's tick (1-4 ms resolution) read from
+ * the vDSO without the TSC: about 20 cycles here against 80 hot and 150 cold for the precise
+ * one, and every recorded event reads it. Profiles are graphed per second and condensed per
+ * second; heaptrack stamps events with a 10 ms timer.
+ */
 static uint64_t now_micros(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* For measuring waits (and seeding): precise and monotonic. */
+static uint64_t precise_micros(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
@@ -314,7 +327,7 @@ static int send_queued(int wait) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             if (!wait) break;
-            if (!waited) { waited = 1; wait_start = now_micros(); }
+            if (!waited) { waited = 1; wait_start = precise_micros(); }
             struct pollfd pfd = { .fd = fd, .events = POLLOUT, .revents = 0 };
             if (poll(&pfd, 1, 1000) < 0 && errno != EINTR) { ok = 0; break; }
             continue;
@@ -324,7 +337,7 @@ static int send_queued(int wait) {
     }
     if (waited) {
         count(C_WAITS, 1);
-        count(C_WAIT_MICROS, now_micros() - wait_start);
+        count(C_WAIT_MICROS, precise_micros() - wait_start);
     }
     pthread_setcancelstate(oldstate, NULL);
     if (!ok) disconnect_send_locked();
@@ -772,7 +785,7 @@ static void capture(struct stack *st) {
 static uint64_t prng_next(void) {
     uint64_t x = prng_state;
     if (UNLIKELY(x == 0)) {
-        x = (uint64_t)current_tid() * 0x9E3779B97F4A7C15ull ^ now_micros() ^ (uint64_t)(uintptr_t)&x;
+        x = (uint64_t)current_tid() * 0x9E3779B97F4A7C15ull ^ precise_micros() ^ (uint64_t)(uintptr_t)&x;
         if (x == 0) x = 1;
     }
     x ^= x >> 12;
