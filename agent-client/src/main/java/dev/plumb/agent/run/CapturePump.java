@@ -56,7 +56,14 @@ public final class CapturePump implements Runnable {
      * Loads and links what a pump runs, so that the first connection's pump starts copying at
      * once: the acceptor and the pump run at the program's priority while it runs.
      */
-    static void prepare() {
+    static void prepare(Path dir) throws IOException {
+        Path probe = Files.createTempFile(dir, "prepare-", ".raw");
+        try (FileChannel spool = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            spool.write(ByteBuffer.allocateDirect(16));
+        } finally {
+            Files.deleteIfExists(probe);
+        }
         SampleThinner thinner = new SampleThinner();
         ByteBuffer options = ByteBuffer.allocate(32).put((byte) 'O').put((byte) 1).put(new byte[14]).flip();
         thinner.process(options, ByteBuffer.allocate(64), false);

@@ -205,7 +205,7 @@ public final class ProfiledRun {
                 timer.scheduleAtFixedRate(this::reportProgress, every, every, TimeUnit.MILLISECONDS);
             }
 
-            CapturePump.prepare(); // its classes load now, not on the acceptor while the program runs
+            prepareAccepting();
             if (yieldCpu) {
                 yieldBeforeStart(acceptorThreadId.join());
             }
@@ -323,29 +323,64 @@ public final class ProfiledRun {
     /**
      * The pump starts here, at the acceptor's priority (the capture library's sends wait for it),
      * and the acceptor goes back to accepting at once; the shipper and the decoding thread are
-     * made by the starter thread, so they get its priority (lowered in sampled mode), and so
-     * does the work of setting them up.
+     * made by the starter thread ({@link StartDecoding}), so they get its priority (lowered in
+     * sampled mode), and so does the work of setting them up. No lambdas here: bootstrapping a
+     * call site the first time costs milliseconds of the acceptor's CPU, while the program runs.
      */
     private void startCapture(SocketChannel channel) throws IOException {
-        CapturePump pump = new CapturePump(channel,
-                workDir.resolve("capture-" + connections.size() + ".raw"), spoolLimitBytes);
+        CapturePump pump = new CapturePump(channel, spoolFile(connections.size()), spoolLimitBytes);
         Thread pumpThread = daemon(pump, "plumb-pump");
         pumpThread.start();
-        CompletableFuture<Decoding> decoding = CompletableFuture.supplyAsync(() -> {
-            SessionShipper shipper = new SessionShipper(gatherer, labels, fallbackDir == null ? null : this::fallback,
-                    condenseAfter);
-            shippers.add(shipper);
-            Thread processor = daemon(() -> process(pump, shipper), "plumb-capture");
-            processor.start();
-            return new Decoding(shipper, processor);
-        }, decoderStarter);
-        decoding.whenComplete((started, failed) -> {
-            if (failed != null) {
-                err.println("plumb: cannot decode a capture stream: " + rootMessage(failed));
-                pump.abandon(); // nobody will decode it: drain, so the program never blocks
+        CaptureConnection connection = new CaptureConnection(channel, pumpThread, pump, new CompletableFuture<>());
+        connections.add(connection);
+        decoderStarter.execute(new StartDecoding(connection));
+    }
+
+    /** Sets up one connection's shipper and decoding thread (on the starter thread). */
+    private final class StartDecoding implements Runnable {
+        private final CaptureConnection connection;
+
+        StartDecoding(CaptureConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void run() {
+            try {
+                SessionShipper shipper = new SessionShipper(gatherer, labels,
+                        fallbackDir == null ? null : ProfiledRun.this::fallback, condenseAfter);
+                shippers.add(shipper);
+                CapturePump pump = connection.spool();
+                Thread processor = daemon(() -> process(pump, shipper), "plumb-capture");
+                processor.start();
+                connection.decoding().complete(new Decoding(shipper, processor));
+            } catch (RuntimeException | Error e) {
+                err.println("plumb: cannot decode a capture stream: " + rootMessage(e));
+                connection.spool().abandon(); // nobody will decode it: drain, so the program never blocks
+                connection.decoding().completeExceptionally(e);
             }
-        });
-        connections.add(new CaptureConnection(channel, pumpThread, pump, decoding));
+        }
+    }
+
+    private Path spoolFile(int connection) {
+        return workDir.resolve("capture-" + connection + ".raw");
+    }
+
+    /**
+     * Loads what accepting a connection runs, before the program starts (see startCapture); the
+     * string concatenation in spoolFile alone took 5 ms of the acceptor's CPU the first time.
+     */
+    private void prepareAccepting() throws IOException {
+        spoolFile(0);
+        CapturePump.prepare(workDir);
+        try {
+            java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
+            for (Class<?> c : List.of(CaptureConnection.class, Decoding.class, StartDecoding.class, CompletableFuture.class)) {
+                lookup.ensureInitialized(c);
+            }
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e); // our own classes and a public one
+        }
     }
 
     private void process(CapturePump pump, SessionShipper shipper) {
