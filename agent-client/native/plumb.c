@@ -42,6 +42,8 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include "unwind_cache.h"
+
 #define EXPORT __attribute__((visibility("default")))
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -92,8 +94,8 @@ static int resolving; /* set while dlsym bootstrap runs */
 static unsigned char arena[ARENA_SIZE] __attribute__((aligned(64)));
 static size_t arena_used;
 
-static int in_arena(const void *p) {
-    return (const unsigned char *)p >= arena && (const unsigned char *)p < arena + ARENA_SIZE;
+static inline int in_arena(const void *p) {
+    return (uintptr_t)p - (uintptr_t)arena < ARENA_SIZE; /* one compare: below arena wraps around */
 }
 
 static void *arena_alloc(size_t size, size_t align) {
@@ -168,6 +170,8 @@ static int track_mmap;
 static int follow_exec;
 static int start_disabled;
 static int toggle_signal = SIGUSR1;
+static int fast_unwind = 1; /* replay stacks seen before (unwind_cache.c) */
+static int unwind_check;    /* also unwind every replayed stack with libunwind and count differences */
 
 /* ------------------------------------------------------------------------ */
 /* State                                                                     */
@@ -177,7 +181,7 @@ static TLS int in_hook;
 static TLS uint32_t thread_id;       /* kernel tid, 0 = not looked up yet */
 static TLS uint64_t sample_left;     /* sampled mode: bytes until the next sample, 0 = decide slowly */
 static TLS uint64_t prng_state;      /* sampled mode: xorshift64* state, 0 = unseeded */
-static TLS uintptr_t stack_top;      /* frame-pointer walk bound, 0 = unknown */
+static TLS uintptr_t stack_lo, stack_hi; /* the thread's stack (pthread attributes), 0 = unknown */
 
 static uint32_t current_tid(void) {
     if (UNLIKELY(thread_id == 0)) thread_id = (uint32_t)syscall(SYS_gettid);
@@ -223,6 +227,8 @@ enum {
     C_NESTED_FREES,  /* frees passed through unrecorded because their thread was inside a hook */
     C_BYTES_SENT,    /* bytes written to the socket */
     C_STACK_TABLE_FULL, /* stacks sent again with a fresh id because the dedup table was full */
+    C_FAST_UNWINDS,  /* stacks replayed from the shape cache instead of unwound by libunwind */
+    C_UNWIND_MISMATCHES, /* PLUMB_UNWIND_CHECK: replayed stacks libunwind unwound differently */
     C_COUNT
 };
 static uint64_t counters[C_COUNT];
@@ -728,28 +734,89 @@ static uint32_t intern_stack_locked(uint64_t h, void *const *frames, int depth) 
 struct stack {
     void *frames[LIMIT_MAX_DEPTH + SELF_FRAMES];
     int skip, depth;
+    int replayed; /* from the shape cache */
     uint64_t hash;
 };
+
+/* Parses a hexadecimal number at *p (advancing it); 0 if there is none. */
+static uintptr_t parse_hex(const char **p, const char *end) {
+    uintptr_t v = 0;
+    int digits = 0;
+    for (; *p < end; (*p)++, digits++) {
+        char c = **p;
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) break;
+        v = v << 4 | (uintptr_t)d;
+    }
+    return digits ? v : 0;
+}
+
+/*
+ * The mapping that holds `sp`, from /proc/self/maps: the calling thread's stack (its top the
+ * end of the mapping: for a pthread stack that includes the thread's descriptor and TLS, all
+ * readable). Read with plain syscalls into a buffer on the stack: no allocation, no lock of
+ * libc's. Not pthread_getattr_np: it takes the thread's own lock and may call realloc, and a
+ * hook entered from inside it (ASan's and Rust's thread start call it) would deadlock there.
+ * 0 if not found.
+ */
+static int mapping_of(uintptr_t sp, uintptr_t *lo, uintptr_t *hi) {
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char buf[4096];
+    size_t have = 0;
+    int found = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + have, sizeof buf - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        have += (size_t)n;
+        char *line = buf, *end = buf + have, *nl;
+        while ((nl = memchr(line, '\n', (size_t)(end - line))) != NULL) {
+            const char *p = line;
+            uintptr_t start = parse_hex(&p, nl);
+            if (p < nl && *p == '-') {
+                p++;
+                uintptr_t stop = parse_hex(&p, nl);
+                if (sp >= start && sp < stop) {
+                    *lo = start;
+                    *hi = stop;
+                    found = 1;
+                    break;
+                }
+            }
+            line = nl + 1;
+        }
+        if (found) break;
+        have = (size_t)(end - line); /* keep a partial line for the next read */
+        if (have == sizeof buf) have = 0; /* a line longer than the buffer: its start is lost */
+        memmove(buf, line, have);
+    }
+    close(fd);
+    return found;
+}
+
+/* The calling thread's stack, looked up once per thread ([1, 1) when unknown: nothing is read
+ * from it then). Later calls find sp elsewhere on a signal stack or a coroutine's: then the
+ * caller does without (libunwind checks its reads itself). */
+static void thread_stack(struct uc_stack *s) {
+    if (UNLIKELY(stack_hi == 0)) {
+        uintptr_t lo = 1, hi = 1, sp = (uintptr_t)__builtin_frame_address(0);
+        if (!mapping_of(sp, &lo, &hi)) lo = hi = 1;
+        stack_lo = lo;
+        stack_hi = hi;
+    }
+    s->lo = stack_lo;
+    s->hi = stack_hi;
+}
 
 /* Frame-pointer walk (PLUMB_FRAME_POINTERS=1): only for programs built with
  * -fno-omit-frame-pointer. Bounded by the thread's stack: every frame pointer must be above
  * the previous one and below the stack's top, so a missing frame pointer ends the walk early
  * (a truncated stack) instead of reading unmapped memory. */
-static uintptr_t find_stack_top(void) {
-    pthread_attr_t attr;
-    void *addr;
-    size_t size;
-    uintptr_t top = 0;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) { /* may allocate: we are in_hook */
-        if (pthread_attr_getstack(&attr, &addr, &size) == 0) top = (uintptr_t)addr + size;
-        pthread_attr_destroy(&attr);
-    }
-    return top ? top : 1;
-}
-
 __attribute__((noinline)) static int fp_backtrace(void **out, int max) {
-    if (UNLIKELY(stack_top == 0)) stack_top = find_stack_top();
-    uintptr_t top = stack_top;
+    struct uc_stack stack;
+    thread_stack(&stack);
+    uintptr_t top = stack.hi;
     uintptr_t *fp = (uintptr_t *)__builtin_frame_address(0);
     int n = 0;
     while (n < max && top > 1) {
@@ -765,17 +832,86 @@ __attribute__((noinline)) static int fp_backtrace(void **out, int max) {
     return n;
 }
 
-static void capture(struct stack *st) {
+/*
+ * The registers of the first frame outside libplumb: the program's (or libc's) call into a
+ * hook. Found by following our own frame pointers (this library is built with them; the
+ * hooks without a frame jump to the functions that have one), each read inside the thread's
+ * stack. 0 when the chain does not lead out of the library as expected.
+ */
+static int foreign_frame(struct uc_regs *r, const struct uc_stack *s) {
+    uintptr_t f = (uintptr_t)__builtin_frame_address(0);
+    for (int i = 0; i < 16; i++) {
+        if ((f & 7) != 0 || f < s->lo || f + 16 > s->hi) return 0;
+        const uintptr_t *fp = (const uintptr_t *)f;
+        uintptr_t ra = fp[1], next = fp[0];
+        if (ra < self_start || ra >= self_end) {
+            r->ip = ra;
+            r->sp = f + 16;
+            r->bp = next;
+            return 1;
+        }
+        if (next <= f) return 0;
+        f = next;
+    }
+    return 0;
+}
+
+/* libunwind's stack, libplumb's own frames skipped: frames[*skip..) */
+static int libunwind_stack(void **frames, int *skip, int *truncated) {
     int want = max_depth + SELF_FRAMES;
-    int n = use_frame_pointers ? fp_backtrace(st->frames, want) : unw_backtrace(st->frames, want);
+    int n = unw_backtrace(frames, want);
     if (n < 0) n = 0;
-    int skip = 0;
-    while (skip < n && (uintptr_t)st->frames[skip] >= self_start &&
-           (uintptr_t)st->frames[skip] < self_end)
-        skip++;
+    int k = 0;
+    while (k < n && (uintptr_t)frames[k] >= self_start && (uintptr_t)frames[k] < self_end) k++;
+    *skip = k;
+    *truncated = n - k > max_depth;
+    return n - k > max_depth ? max_depth : n - k;
+}
+
+/* PLUMB_UNWIND_CHECK: does libunwind agree with a replayed stack? */
+static void check_replay(void *const *frames, int depth) {
+    void *theirs[LIMIT_MAX_DEPTH + SELF_FRAMES];
+    int skip, truncated;
+    int n = libunwind_stack(theirs, &skip, &truncated);
+    if (n != depth || memcmp(theirs + skip, frames, (size_t)n * sizeof(void *)) != 0)
+        count(C_UNWIND_MISMATCHES, 1);
+}
+
+static void capture(struct stack *st) {
+    st->replayed = 0;
+    if (use_frame_pointers) {
+        int n = fp_backtrace(st->frames, max_depth + SELF_FRAMES);
+        int skip = 0;
+        while (skip < n && (uintptr_t)st->frames[skip] >= self_start && (uintptr_t)st->frames[skip] < self_end)
+            skip++;
+        st->skip = skip;
+        st->depth = n - skip > max_depth ? max_depth : n - skip;
+        st->hash = hash_stack(st->frames + skip, st->depth);
+        return;
+    }
+    struct uc_stack stack;
+    struct uc_regs start;
+    int known = 0;
+    if (fast_unwind) {
+        thread_stack(&stack);
+        known = foreign_frame(&start, &stack);
+    }
+    if (known) {
+        int n = uc_replay(&start, &stack, st->frames, max_depth);
+        if (n > 0) {
+            if (UNLIKELY(unwind_check)) check_replay(st->frames, n);
+            st->skip = 0;
+            st->depth = n;
+            st->replayed = 1;
+            st->hash = hash_stack(st->frames, n);
+            return;
+        }
+    }
+    int skip, truncated;
+    st->depth = libunwind_stack(st->frames, &skip, &truncated);
     st->skip = skip;
-    st->depth = n - skip > max_depth ? max_depth : n - skip;
     st->hash = hash_stack(st->frames + skip, st->depth);
+    if (known && st->depth > 0) uc_learn(&start, &stack, st->frames + skip, st->depth, truncated);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -944,8 +1080,9 @@ static void record_alloc_with(struct stack *st, const void *addr, size_t size) {
             unsigned char *p = reserve_locked(sampled ? SAMPLE_LEN : ALLOC_LEN, t, 0, &closed);
             if (p) {
                 write_alloc(p, t, addr, size, id, sampled, weight);
-                counters[C_EVENTS]++; /* under lock, like every update of these two */
+                counters[C_EVENTS]++; /* under lock, like every update of these three */
                 if (sampled) counters[C_SAMPLES]++;
+                counters[C_FAST_UNWINDS] += (uint64_t)st->replayed;
             }
         }
     }
@@ -958,6 +1095,8 @@ static void record_alloc_with(struct stack *st, const void *addr, size_t size) {
 
 static void record_alloc(const void *addr, size_t size) {
     struct stack st;
+    /* the sample's bucket is a cache miss (the set is 4 MiB): start it now, the unwind hides it */
+    if (mode == MODE_SAMPLED && sampled_set.buckets) __builtin_prefetch(&sampled_set.buckets[ss_index(addr)], 1, 3);
     capture(&st);
     record_alloc_with(&st, addr, size);
 }
@@ -999,8 +1138,9 @@ static int want_alloc(size_t size) {
  * address's bucket in the sampled set is empty (one bit) need nothing else — no reentrancy
  * flag, no enabled check, no stack frame of ours. Everything else takes the full hook (the
  * `*_slow` functions), which re-checks all of it. This is safe because:
- *  - sample_left is 0 until the thread's first slow call has run init_real and seeded it, and
- *    sampled_fast_path is set by the constructor only after init_real, so real_* are resolved;
+ *  - sample_left is 0 until a slow call in sampled mode has run init_real and seeded it (so in
+ *    full mode every allocation takes the slow path), and sampled_bits is set by the
+ *    constructor once the set exists and the agent is connected;
  *  - while a sample is recorded the thread's gap is 0 (take_sample), so the recording's own
  *    allocations take the slow path and pass through as before;
  *  - the sampled set's bit is set before the hook returns a sampled address to the program,
@@ -1008,7 +1148,13 @@ static int want_alloc(size_t size) {
  *  - bootstrap-arena pointers never reach the real allocator (checked before the jump).
  * Recording off or the agent gone: gaps keep running (skip_sample), so the fast path stays on.
  */
-static int sampled_fast_path; /* set once by the constructor */
+static const uint64_t *sampled_bits; /* the sampled set's bitmap, once the fast path may use it */
+
+/* Can p be a sampled address? (the free side of the fast path; bits != NULL) */
+static inline int maybe_sampled(const uint64_t *bits, const void *p) {
+    uint32_t i = ss_index(p);
+    return (__atomic_load_n(&bits[i >> 6], __ATOMIC_ACQUIRE) >> (i & 63)) & 1;
+}
 
 static void *malloc_slow(size_t size);
 static void *calloc_slow(size_t n, size_t size);
@@ -1020,7 +1166,7 @@ static void free_slow(void *p);
 #define FAST_HOOK __attribute__((optimize("omit-frame-pointer")))
 
 EXPORT FAST_HOOK void *malloc(size_t size) {
-    if (LIKELY(sampled_fast_path) && LIKELY(size < sample_left)) {
+    if (LIKELY(size < sample_left)) {
         sample_left -= size;
         return real_malloc(size);
     }
@@ -1029,7 +1175,7 @@ EXPORT FAST_HOOK void *malloc(size_t size) {
 
 EXPORT FAST_HOOK void *calloc(size_t n, size_t size) {
     size_t total;
-    if (LIKELY(sampled_fast_path) && !__builtin_mul_overflow(n, size, &total) && LIKELY(total < sample_left)) {
+    if (!__builtin_mul_overflow(n, size, &total) && LIKELY(total < sample_left)) {
         sample_left -= total;
         return real_calloc(n, size);
     }
@@ -1037,7 +1183,8 @@ EXPORT FAST_HOOK void *calloc(size_t n, size_t size) {
 }
 
 EXPORT FAST_HOOK void free(void *p) {
-    if (LIKELY(sampled_fast_path) && LIKELY(!ss_maybe(&sampled_set, p)) && LIKELY(!in_arena(p))) {
+    const uint64_t *bits = sampled_bits;
+    if (LIKELY(bits != NULL) && LIKELY(!maybe_sampled(bits, p)) && LIKELY(!in_arena(p))) {
         real_free(p);
         return;
     }
@@ -1045,8 +1192,9 @@ EXPORT FAST_HOOK void free(void *p) {
 }
 
 EXPORT FAST_HOOK void *realloc(void *old, size_t size) {
-    if (LIKELY(sampled_fast_path) && LIKELY(size < sample_left) && LIKELY(old != NULL) &&
-        LIKELY(!ss_maybe(&sampled_set, old)) && LIKELY(!in_arena(old))) {
+    const uint64_t *bits = sampled_bits;
+    if (LIKELY(size < sample_left) && LIKELY(old != NULL) && LIKELY(bits != NULL) &&
+        LIKELY(!maybe_sampled(bits, old)) && LIKELY(!in_arena(old))) {
         sample_left -= size;
         return real_realloc(old, size);
     }
@@ -1727,6 +1875,17 @@ EXPORT int execle(const char *path, const char *arg, ...) {
     return execve(path, argv, envp);
 }
 
+/* Unloaded code's addresses may hold other code later: the stack shapes learned so far are
+ * retired (and new modules are announced with the next new stack, as after any dlclose). */
+typedef int (*dlclose_fn)(void *);
+EXPORT int dlclose(void *handle) {
+    dlclose_fn real = RESOLVE(dlclose_fn, "dlclose");
+    int rc = real ? real(handle) : -1;
+    uc_forget();
+    unw_flush_cache(unw_local_addr_space, 0, 0); /* libunwind's own caches are keyed by address too */
+    return rc;
+}
+
 /* _exit skips destructors: end the stream here so a program that leaves with _exit still
  * delivers its last buffer. */
 EXPORT void _exit(int status) {
@@ -1801,6 +1960,8 @@ static void read_config(void) {
     sample_bytes = (uint64_t)env_long("PLUMB_SAMPLE_BYTES", 524288, 1, 1L << 40);
     max_depth = (int)env_long("PLUMB_MAX_DEPTH", DEFAULT_MAX_DEPTH, 1, LIMIT_MAX_DEPTH);
     use_frame_pointers = env_flag("PLUMB_FRAME_POINTERS");
+    fast_unwind = env_long("PLUMB_FAST_UNWIND", 1, 0, 1) == 1;
+    unwind_check = env_flag("PLUMB_UNWIND_CHECK");
     track_mmap = env_flag("PLUMB_TRACK_MMAP");
     follow_exec = env_flag("PLUMB_FOLLOW_EXEC");
     start_disabled = env_flag("PLUMB_START_DISABLED");
@@ -1875,6 +2036,7 @@ __attribute__((constructor)) static void plumb_init(void) {
     exe_len = n > 0 ? (size_t)n : 0;
     exe_path[exe_len] = 0;
 
+    if (fast_unwind && !use_frame_pointers && !uc_init(map_anon)) fast_unwind = 0;
     slots = map_anon(NSLOTS * sizeof(struct slot));
     pool = map_anon(POOL_WORDS * sizeof(uint64_t));
     if (!slots || !pool) slots = NULL; /* no dedup: every allocation sends its stack */
@@ -1924,7 +2086,7 @@ __attribute__((constructor)) static void plumb_init(void) {
     if (socket_fd() >= 0) __atomic_store_n(&connected, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&lock);
     if (mode == MODE_SAMPLED && sampled_set.buckets && __atomic_load_n(&connected, __ATOMIC_RELAXED))
-        __atomic_store_n(&sampled_fast_path, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&sampled_bits, sampled_set.nonempty, __ATOMIC_RELEASE);
 
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     install_toggle_handler();

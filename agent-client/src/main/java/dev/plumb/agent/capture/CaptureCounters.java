@@ -13,11 +13,14 @@ package dev.plumb.agent.capture;
  * @param nestedFrees      frees passed through unrecorded because their thread was already inside a hook
  * @param bytesSent        bytes written to the socket
  * @param stackTableFull   stacks sent again under a fresh id because the dedup table was full
+ * @param fastUnwinds      recorded stacks replayed from the library's shape cache, not unwound by libunwind
+ * @param unwindMismatches with PLUMB_UNWIND_CHECK=1: replayed stacks libunwind unwound differently (0 expected)
  */
 public record CaptureCounters(long events, long waits, long waitMicros, long stacks, long droppedSamples,
-                              long samples, long nestedFrees, long bytesSent, long stackTableFull) {
+                              long samples, long nestedFrees, long bytesSent, long stackTableFull, long fastUnwinds,
+                              long unwindMismatches) {
     static CaptureCounters of(long[] v) {
-        long[] a = java.util.Arrays.copyOf(v, Math.max(v.length, 9));
-        return new CaptureCounters(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
+        long[] a = java.util.Arrays.copyOf(v, Math.max(v.length, 11));
+        return new CaptureCounters(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
     }
 }

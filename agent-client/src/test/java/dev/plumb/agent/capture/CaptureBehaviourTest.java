@@ -142,6 +142,57 @@ class CaptureBehaviourTest {
     }
 
     @Test
+    void stacksSeenBeforeAreReplayedExactlyAsLibunwindUnwindsThem() throws Exception {
+        Path exe = Fixtures.build(tmp, "mt_alloc", "-O1", "-pthread");
+        Path reference = tmp.resolve("libunwind-only");
+        java.nio.file.Files.createDirectory(reference);
+        RecordingListener slow = CaptureHarness.run(reference, List.of(exe.toString()),
+                Map.of("PLUMB_FAST_UNWIND", "0")).events();
+        // PLUMB_UNWIND_CHECK: every replayed stack is unwound by libunwind too and compared
+        CaptureHarness.Result r = CaptureHarness.run(tmp, List.of(exe.toString()), Map.of("PLUMB_UNWIND_CHECK", "1"));
+        assertThat(r.exitCode()).isZero();
+        RecordingListener fast = r.events();
+        assertThat(slow.counters.get(0).fastUnwinds()).isZero();
+        assertThat(fast.counters.get(0).unwindMismatches()).isZero();
+        assertThat(fast.counters.get(0).fastUnwinds()).as("a few thousand distinct paths, 80,000 allocations")
+                .isGreaterThan(fast.allocs.size() * 9L / 10);
+        // the same stacks either way: as many distinct ones, and every allocation's depth the same
+        assertThat(fast.stacks).hasSameSizeAs(slow.stacks);
+        assertThat(depths(fast)).isEqualTo(depths(slow));
+    }
+
+    private static List<Integer> depths(RecordingListener ev) {
+        return ev.allocs.stream().map(a -> ev.stacks.get(a.stackId()).length).sorted().toList();
+    }
+
+    @Test
+    void stacksThroughUnloadedCodeAreNotReplayedForTheCodeThatReplacedIt() throws Exception {
+        // two builds of one plugin whose code is laid out alike but whose frames differ in size:
+        // dlopen maps the second where the first was, so what was learned about the first's
+        // addresses would read the second's frames wrongly — the shape cache's, and libunwind's
+        // own caches (the dlclose hook retires one and flushes the other; without it this fails)
+        Path small = tmp.resolve("libplugin-small.so");
+        Path large = tmp.resolve("libplugin-large.so");
+        Path src = Fixtures.copy(tmp, "plugin.c");
+        Fixtures.run(List.of("gcc", "-O1", "-g", "-shared", "-fPIC", "-DFRAME=256", "-o", small.toString(), src.toString()));
+        Fixtures.run(List.of("gcc", "-O1", "-g", "-shared", "-fPIC", "-DFRAME=1024", "-o", large.toString(), src.toString()));
+        Path exe = Fixtures.build(tmp, "plugins", "-O1", "-ldl");
+        CaptureHarness.Result r = CaptureHarness.run(tmp, List.of(exe.toString(), small.toString(), large.toString()),
+                Map.of("PLUMB_UNWIND_CHECK", "1"));
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.stdout()).isEqualTo("plugins: 2 12000\n");
+        RecordingListener ev = r.events();
+        liveAllocations(ev);
+        assertThat(ev.counters.get(0).unwindMismatches()).isZero();
+        assertThat(ev.counters.get(0).fastUnwinds()).as("replayed within each load").isPositive();
+        // every plugin allocation's stack the whole way: inner <- middle <- make <- main <- libc's start
+        List<Alloc> plugin = ev.allocs.stream().filter(a -> a.size() >= 1000 && a.size() < 1064).toList();
+        assertThat(plugin).hasSize(12000);
+        assertThat(plugin.stream().map(a -> ev.stacks.get(a.stackId()).length).distinct().toList())
+                .singleElement().satisfies(depth -> assertThat(depth).isGreaterThanOrEqualTo(5));
+    }
+
+    @Test
     void mmapIsTrackedOnlyWhenAsked() throws Exception {
         Path exe = Fixtures.build(tmp, "mmap_use", "-O1");
         CaptureHarness.Result off = CaptureHarness.run(tmp, List.of(exe.toString()));

@@ -93,7 +93,7 @@ class CaptureReaderTest {
                 new RecordingListener.Alloc(1_700_000_000_000_011L, 0x7f00_0000_2000L, 16, 1, 4243, 1.0),
                 new RecordingListener.Alloc(1_700_000_000_000_013L, 0x7f00_0000_3000L, 100, 1, 4242, 5243.38));
         assertThat(l.toggles).containsExactly(new RecordingListener.Toggle(1_700_000_000_000_014L, false));
-        assertThat(l.counters).containsExactly(new CaptureCounters(10, 2, 77, 0, 0, 0, 0, 0, 0));
+        assertThat(l.counters).containsExactly(new CaptureCounters(10, 2, 77, 0, 0, 0, 0, 0, 0, 0, 0));
         assertThat(l.frees).containsExactly(new RecordingListener.Free(1_700_000_000_000_012L, 0x7f00_0000_2000L));
         assertThat(l.ends).containsExactly(1_700_000_000_000_020L);
     }

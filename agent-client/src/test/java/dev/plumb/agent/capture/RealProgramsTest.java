@@ -30,9 +30,11 @@ class RealProgramsTest {
     @TempDir
     Path tmp;
 
-    private static final Map<String, String> FULL = Map.of("PLUMB_FOLLOW_EXEC", "1");
+    // PLUMB_UNWIND_CHECK: every stack replayed from the library's shape cache is unwound by
+    // libunwind as well and compared (unwindMismatches, asserted 0 in same())
+    private static final Map<String, String> FULL = Map.of("PLUMB_FOLLOW_EXEC", "1", "PLUMB_UNWIND_CHECK", "1");
     private static final Map<String, String> SAMPLED = Map.of("PLUMB_FOLLOW_EXEC", "1", "PLUMB_MODE", "sampled",
-            "PLUMB_SAMPLE_BYTES", "65536");
+            "PLUMB_SAMPLE_BYTES", "65536", "PLUMB_UNWIND_CHECK", "1");
 
     private RecordingListener same(List<String> command, Map<String, String> env) throws Exception {
         return same(command, env, Map.of());
@@ -51,6 +53,8 @@ class RealProgramsTest {
         assertThat(r.stderr()).as("%s stderr", command).isEqualTo(plain.stderr());
         for (RecordingListener s : r.sessions()) {
             liveAllocations(s);
+            s.counters.forEach(c -> assertThat(c.unwindMismatches()).as("%s: replayed stacks libunwind disagrees with",
+                    command).isZero());
         }
         return r.events();
     }
@@ -131,6 +135,7 @@ class RealProgramsTest {
         assumeThat(python).as("python3 on PATH").isNotNull();
         RecordingListener full = same(List.of(python.toString(), "-c", PYTHON_WORKLOAD), FULL);
         assertThat(full.allocs.size()).as("pymalloc serves small objects itself").isGreaterThan(5_000);
+        assertThat(full.counters.get(0).fastUnwinds()).as("the interpreter's stacks repeat").isPositive();
         RecordingListener sampled = same(List.of(python.toString(), "-c", PYTHON_WORKLOAD), SAMPLED);
         assertThat(sampled.allocs).isNotEmpty().allSatisfy(a -> assertThat(a.weight()).isGreaterThanOrEqualTo(1.0));
     }
