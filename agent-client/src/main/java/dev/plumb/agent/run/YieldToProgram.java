@@ -19,14 +19,14 @@ import java.util.stream.Stream;
  * finish its time slice first, which measurably slowed an allocation-bound program (bench/README).
  *
  * <p>Kept at normal priority: the thread that starts the program (a child inherits its parent
- * thread's scheduling, so the program keeps what it was given), the acceptor (it starts each
- * connection's pump, which copies the capture socket to the spool — the library's sends wait
- * for it when it falls 4 MiB behind), and the JVM's safepoint and stop-the-world GC threads
- * ("VM Thread", "GC Thread#n"): while they are starved, every Java thread — the pump too —
- * stops at the next safepoint. Threads created later inherit the class of the thread that
- * starts them. Doing this before the program starts matters: the JVM compiles the agent's code
- * while the program runs. Full mode keeps normal priority: there the program waits for the
- * agent when it falls behind, so a starved agent would slow it down instead.
+ * thread's scheduling, so the program keeps what it was given) and the acceptor (it starts
+ * each connection's pump, which copies the capture socket to the spool). The JVM's safepoint
+ * and GC threads are idle-class too: a pause they stretch on a saturated host stalls the pump
+ * as well, but the library queues 4 MiB and in sampled mode drops samples rather than wait
+ * (counted), which is the trade an always-on profiler makes. Threads created later inherit the
+ * class of the thread that starts them. Doing this before the program starts matters: the JVM
+ * compiles the agent's code while the program runs. Full mode keeps normal priority: there the
+ * program waits for the agent when it falls behind, so a starved agent would slow it down.
  */
 public final class YieldToProgram {
     static final int NICE = 19;
@@ -37,15 +37,15 @@ public final class YieldToProgram {
     }
 
     /**
-     * Moves this JVM's threads but {@code keep} (kernel thread ids) and the JVM's safepoint and
-     * GC workers to SCHED_IDLE, or failing that nice 19; returns whether either worked.
+     * Moves this JVM's threads but {@code keep} (kernel thread ids) to SCHED_IDLE, or failing
+     * that nice 19; returns whether either worked.
      */
     static boolean lowerAgentPriority(Set<Long> keep) {
         List<String> tids = new ArrayList<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : tasks.toList()) {
                 String tid = task.getFileName().toString();
-                if (!keep.contains(Long.parseLong(tid)) && !neededByThePump(task)) {
+                if (!keep.contains(Long.parseLong(tid))) {
                     tids.add(tid);
                 }
             }
@@ -70,16 +70,6 @@ public final class YieldToProgram {
         List<String> renice = new ArrayList<>(List.of("renice", "-n", String.valueOf(NICE), "-p"));
         renice.addAll(tids);
         return run(renice);
-    }
-
-    /** The JVM threads every Java thread waits for at a safepoint (names as /proc shows them). */
-    private static boolean neededByThePump(Path task) {
-        try {
-            String name = Files.readString(task.resolve("comm")).strip();
-            return name.equals("VM Thread") || name.startsWith("GC Thread#");
-        } catch (IOException e) {
-            return false; // the thread has exited
-        }
     }
 
     /** The kernel's id of the calling thread (Java 17 has no API for it). */

@@ -178,7 +178,7 @@ class RunCommandTest {
                 .containsEntry("program", "0") // the program keeps the scheduling it was given
                 .containsEntry("plumb-pump", "0") // the library's sends wait for the pump
                 .containsEntry("plumb-accept", "0")
-                .containsEntry("VM Thread", "0") // every thread waits for it at a safepoint
+                .containsEntry("VM Thread", "5")
                 .containsEntry("plumb-capture", "5") // decoding, shipping and the JIT use idle CPU only
                 .containsEntry("C2 CompilerThre", "5")
                 .containsEntry("plumb-start", "5");
