@@ -694,15 +694,19 @@ static uint32_t lookup_stack(uint64_t h, void *const *frames, int depth) {
 
 #define STACK_LEN(d) (1 + 4 + 2 + 8 * (size_t)(d))
 
-/* Caller holds lock. Returns the stack's id, writing its STACK record first if it is new. */
-static uint32_t intern_stack_locked(uint64_t h, void *const *frames, int depth) {
+/* Caller holds lock. Returns the stack's id, writing its STACK record first if it is new;
+ * *stable says the id is the table's (the same for these frames from now on). */
+static uint32_t intern_stack_locked(uint64_t h, void *const *frames, int depth, int *stable) {
     struct slot *free_slot = NULL;
+    *stable = 0;
     if (slots) {
         for (uint32_t i = (uint32_t)h & (NSLOTS - 1);; i = (i + 1) & (NSLOTS - 1)) {
             struct slot *s = &slots[i];
             if (s->id == 0) { free_slot = s; break; }
-            if (s->hash == h && s->depth == (uint32_t)depth && same_frames(s, frames, depth))
+            if (s->hash == h && s->depth == (uint32_t)depth && same_frames(s, frames, depth)) {
+                *stable = 1;
                 return s->id;
+            }
         }
     }
     uint32_t id = next_stack_id++;
@@ -721,6 +725,7 @@ static uint32_t intern_stack_locked(uint64_t h, void *const *frames, int depth) 
         pool_used += (uint32_t)depth;
         slots_used++;
         __atomic_store_n(&free_slot->id, id, __ATOMIC_RELEASE);
+        *stable = 1;
     } else {
         count(C_STACK_TABLE_FULL, 1); /* table full: a fresh id every time, still lossless */
     }
@@ -734,9 +739,15 @@ static uint32_t intern_stack_locked(uint64_t h, void *const *frames, int depth) 
 struct stack {
     void *frames[LIMIT_MAX_DEPTH + SELF_FRAMES];
     int skip, depth;
-    int replayed; /* from the shape cache */
-    uint64_t hash;
+    int replayed;       /* from the shape cache */
+    uint32_t *known_id; /* replayed: the shape's slot for this stack's id (0 until stored) */
+    uint64_t hash;      /* 0 until stack_hash computed it */
 };
+
+static uint64_t stack_hash(struct stack *st) {
+    if (st->hash == 0) st->hash = hash_stack(st->frames + st->skip, st->depth); /* never 0 itself */
+    return st->hash;
+}
 
 /* Parses a hexadecimal number at *p (advancing it); 0 if there is none. */
 static uintptr_t parse_hex(const char **p, const char *end) {
@@ -879,6 +890,8 @@ static void check_replay(void *const *frames, int depth) {
 
 static void capture(struct stack *st) {
     st->replayed = 0;
+    st->known_id = NULL;
+    st->hash = 0;
     if (use_frame_pointers) {
         int n = fp_backtrace(st->frames, max_depth + SELF_FRAMES);
         int skip = 0;
@@ -886,7 +899,6 @@ static void capture(struct stack *st) {
             skip++;
         st->skip = skip;
         st->depth = n - skip > max_depth ? max_depth : n - skip;
-        st->hash = hash_stack(st->frames + skip, st->depth);
         return;
     }
     struct uc_stack stack;
@@ -897,20 +909,19 @@ static void capture(struct stack *st) {
         known = foreign_frame(&start, &stack);
     }
     if (known) {
-        int n = uc_replay(&start, &stack, st->frames, max_depth);
+        int n = uc_replay(&start, &stack, st->frames, max_depth, &st->known_id);
         if (n > 0) {
             if (UNLIKELY(unwind_check)) check_replay(st->frames, n);
             st->skip = 0;
             st->depth = n;
             st->replayed = 1;
-            st->hash = hash_stack(st->frames, n);
             return;
         }
+        st->known_id = NULL;
     }
     int skip, truncated;
     st->depth = libunwind_stack(st->frames, &skip, &truncated);
     st->skip = skip;
-    st->hash = hash_stack(st->frames + skip, st->depth);
     if (known && st->depth > 0) uc_learn(&start, &stack, st->frames + skip, st->depth, truncated);
 }
 
@@ -1064,7 +1075,12 @@ static void record_alloc_with(struct stack *st, const void *addr, size_t size) {
         weight = sample_weight(size);
     }
     void *const *frames = st->frames + st->skip;
-    uint32_t id = lookup_stack(st->hash, frames, st->depth);
+    /* a replayed stack knows its id once one sample of it was recorded: no hashing, no lookup */
+    uint32_t id = st->known_id ? __atomic_load_n(st->known_id, __ATOMIC_ACQUIRE) : 0;
+    if (id == 0) {
+        id = lookup_stack(stack_hash(st), frames, st->depth);
+        if (id != 0 && st->known_id) __atomic_store_n(st->known_id, id, __ATOMIC_RELEASE);
+    }
     if (id == 0) refresh_modules(0); /* maybe a new object: the agent needs it before the stack */
     uint64_t t = now_micros();
     int closed = 0, dropped = 0;
@@ -1076,7 +1092,12 @@ static void record_alloc_with(struct stack *st, const void *addr, size_t size) {
         if (sampled && !have_room_locked(SAMPLE_LEN + (id == 0 ? STACK_LEN(st->depth) : 0))) {
             dropped = 1;
         } else {
-            if (id == 0) id = intern_stack_locked(st->hash, frames, st->depth);
+            if (id == 0) {
+                int stable;
+                id = intern_stack_locked(stack_hash(st), frames, st->depth, &stable);
+                /* published with the STACK record already in the stream (see lookup_stack) */
+                if (stable && st->known_id) __atomic_store_n(st->known_id, id, __ATOMIC_RELEASE);
+            }
             unsigned char *p = reserve_locked(sampled ? SAMPLE_LEN : ALLOC_LEN, t, 0, &closed);
             if (p) {
                 write_alloc(p, t, addr, size, id, sampled, weight);

@@ -71,6 +71,8 @@ struct shape {
     uint32_t gen;
     uint16_t n;
     uint16_t pad;
+    uint32_t stack_id; /* the caller's id for these frames, stored once known (uc_replay) */
+    uint32_t pad2;
     struct cell cells[UC_MAX_FRAMES];
 };
 
@@ -136,7 +138,8 @@ static int walk(const struct cell *cells, int n, const struct uc_regs *start, co
     return n;
 }
 
-int uc_replay(const struct uc_regs *start, const struct uc_stack *stack, void **out, int max) {
+int uc_replay(const struct uc_regs *start, const struct uc_stack *stack, void **out, int max,
+              uint32_t **stack_id) {
     if (!shapes || start->sp < stack->lo || start->sp >= stack->hi) return -1;
     uint32_t gen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
     uint64_t depth = stack->hi - start->sp;
@@ -147,7 +150,10 @@ int uc_replay(const struct uc_regs *start, const struct uc_stack *stack, void **
         if (key == 0) return -1;
         if (key != start->ip || s->depth != depth || s->gen != gen || s->n > max) continue;
         int n = walk(s->cells, s->n, start, stack, out);
-        if (n > 0) return n;
+        if (n > 0) {
+            *stack_id = (uint32_t *)&s->stack_id; /* the one field written after publishing */
+            return n;
+        }
     }
     return -1;
 }
@@ -607,6 +613,8 @@ int uc_learn(const struct uc_regs *start, const struct uc_stack *stack, void *co
     s.n = (uint16_t)n;
     s.gen = gen;
     s.pad = 0;
+    s.stack_id = 0;
+    s.pad2 = 0;
     int ok = 1;
     for (int i = 0; i < n && ok; i++) {
         s.cells[i].pc = (uint64_t)(uintptr_t)frames[i];
@@ -631,6 +639,7 @@ int uc_learn(const struct uc_regs *start, const struct uc_stack *stack, void *co
                 slot->depth = depth;
                 slot->gen = s.gen;
                 slot->n = s.n;
+                slot->stack_id = 0;
                 memcpy(slot->cells, s.cells, (size_t)n * sizeof(struct cell));
                 __atomic_store_n(&slot->key, (uint64_t)start->ip, __ATOMIC_RELEASE);
                 stored = 1;

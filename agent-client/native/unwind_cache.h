@@ -27,8 +27,12 @@ int uc_init(void *(*map)(size_t));
 /*
  * Fills out[0..n) with the return addresses of the stack starting at `start` if a shape learned
  * before replays exactly; returns n, or -1 (not known, or it did not match: ask libunwind).
+ * On success *stack_id points at the shape's slot for the caller's id of this stack (0 until
+ * the caller stores one there with a release store; the frames never change, so neither does
+ * the id).
  */
-int uc_replay(const struct uc_regs *start, const struct uc_stack *stack, void **out, int max);
+int uc_replay(const struct uc_regs *start, const struct uc_stack *stack, void **out, int max,
+              uint32_t **stack_id);
 
 /*
  * After libunwind found frames[0..n) starting at `start` (frames[0] == start->ip; `truncated`
