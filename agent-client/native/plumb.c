@@ -821,14 +821,16 @@ static void thread_stack(struct uc_stack *s) {
 }
 
 /* Frame-pointer walk (PLUMB_FRAME_POINTERS=1): only for programs built with
- * -fno-omit-frame-pointer. Bounded by the thread's stack: every frame pointer must be above
- * the previous one and below the stack's top, so a missing frame pointer ends the walk early
- * (a truncated stack) instead of reading unmapped memory. */
+ * -fno-omit-frame-pointer. Bounded by the thread's stack mapping: every frame pointer must be
+ * above the previous one and inside it, so a missing frame pointer ends the walk early (a
+ * truncated stack) instead of reading unmapped memory; on another stack (a signal's, a
+ * coroutine's) nothing is walked. */
 __attribute__((noinline)) static int fp_backtrace(void **out, int max) {
     struct uc_stack stack;
     thread_stack(&stack);
     uintptr_t top = stack.hi;
     uintptr_t *fp = (uintptr_t *)__builtin_frame_address(0);
+    if ((uintptr_t)fp < stack.lo || (uintptr_t)fp >= stack.hi) return 0;
     int n = 0;
     while (n < max && top > 1) {
         uintptr_t f = (uintptr_t)fp;

@@ -183,32 +183,25 @@ static void rd_skip(struct reader *r, uint64_t n) {
     else r->p += n;
 }
 
-static uint64_t rd_uleb(struct reader *r) {
+/* An LEB128 number; `is_signed` extends the sign of the last byte (computed unsigned: a
+ * 64-bit shift of a signed value would be undefined). */
+static uint64_t rd_leb(struct reader *r, int is_signed) {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
         uint8_t b = (uint8_t)rd_bytes(r, 1);
         if (r->bad) return 0;
         v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) return v;
-    }
-    r->bad = 1;
-    return 0;
-}
-
-static int64_t rd_sleb(struct reader *r) {
-    int64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        uint8_t b = (uint8_t)rd_bytes(r, 1);
-        if (r->bad) return 0;
-        v |= (int64_t)(b & 0x7f) << shift;
         if (!(b & 0x80)) {
-            if (shift + 7 < 64 && (b & 0x40)) v |= -((int64_t)1 << (shift + 7));
+            if (is_signed && shift + 7 < 64 && (b & 0x40)) v |= ~(uint64_t)0 << (shift + 7);
             return v;
         }
     }
     r->bad = 1;
     return 0;
 }
+
+static uint64_t rd_uleb(struct reader *r) { return rd_leb(r, 0); }
+static int64_t rd_sleb(struct reader *r) { return (int64_t)rd_leb(r, 1); }
 
 #define DW_EH_PE_omit 0xff
 #define DW_EH_PE_pcrel 0x10
