@@ -1,5 +1,6 @@
 package dev.plumb.web.analysis;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -77,6 +78,26 @@ public final class LeakVerdict {
     }
 
     private LeakVerdict() {
+    }
+
+    /**
+     * The series as the verdict should see it when it begins where its process began: one point
+     * of nothing retained, a step before the first. The first point holds everything stamped at
+     * or before the window's start — allocations in the clock tick the profile started in, or in
+     * the first grain of a long graph — so a startup allocation would otherwise look flat from
+     * the start and be called noise. Nothing is retained before a process starts, so the point
+     * is a fact, not a guess; a window that starts later has no such baseline and is judged as
+     * it is.
+     */
+    public static List<Point> fromProcessStart(List<Point> series) {
+        if (series.size() < 2) {
+            return series;
+        }
+        long step = Math.max(1, series.get(1).tMillis() - series.get(0).tMillis());
+        List<Point> withStart = new ArrayList<>(series.size() + 1);
+        withStart.add(new Point(series.get(0).tMillis() - step, 0));
+        withStart.addAll(series);
+        return withStart;
     }
 
     public static Result analyze(List<Point> series) {

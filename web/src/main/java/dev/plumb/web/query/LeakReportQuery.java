@@ -37,6 +37,7 @@ public class LeakReportQuery {
             return Optional.empty();
         }
         TimeRange window = session.get().clip(filter.fromUs(), filter.toUs());
+        boolean fromProcessStart = window.startUs() == session.get().startUs();
         boolean byGrowth = filter.sort() == LeakFilter.Sort.GROWTH;
         List<LeakGroup> found = groups.find(sessionId, byGrowth ? filter.withLimit(GROWTH_CANDIDATES) : filter);
         Map<Long, long[]> retained = series.retained(sessionId,
@@ -49,7 +50,8 @@ public class LeakReportQuery {
             for (int i = 0; i < seriesPoints; i++) {
                 points.add(new LeakVerdict.Point(window.pointUs(i, seriesPoints) / 1000, values[i]));
             }
-            reports.add(new LeakReport(g, List.copyOf(points), LeakVerdict.analyze(points)));
+            reports.add(new LeakReport(g, List.copyOf(points),
+                    LeakVerdict.analyze(fromProcessStart ? LeakVerdict.fromProcessStart(points) : points)));
         }
         if (byGrowth) {
             // fastest growing first among the largest GROWTH_CANDIDATES groups

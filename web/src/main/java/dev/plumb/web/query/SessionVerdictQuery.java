@@ -43,7 +43,9 @@ public class SessionVerdictQuery {
             for (MemoryPoint p : memory.memory(session.id(), judged, POINTS)) {
                 points.add(new LeakVerdict.Point(p.tMillis(), p.heapBytes()));
             }
-            return new SessionVerdict(session, judged, LeakVerdict.analyze(points));
+            boolean fromProcessStart = judged.startUs() == range.startUs();
+            return new SessionVerdict(session, judged,
+                    LeakVerdict.analyze(fromProcessStart ? LeakVerdict.fromProcessStart(points) : points));
         });
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.plumb.web.analysis.LeakVerdict.Kind;
 import dev.plumb.web.analysis.LeakVerdict.Result;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -14,14 +16,17 @@ class LeakVerdictTest {
 
     /** bytes at fraction x ∈ [0, 1] of the window, sampled at 40 points. */
     static Result series(DoubleUnaryOperator bytesAt) {
-        long[] t = new long[POINTS];
-        long[] b = new long[POINTS];
+        return LeakVerdict.analyze(points(bytesAt));
+    }
+
+    static List<LeakVerdict.Point> points(DoubleUnaryOperator bytesAt) {
+        List<LeakVerdict.Point> points = new ArrayList<>(POINTS);
         for (int i = 0; i < POINTS; i++) {
             double x = (double) i / (POINTS - 1);
-            t[i] = 1_700_000_000_000L + Math.round(x * SPAN_MS);
-            b[i] = Math.round(bytesAt.applyAsDouble(x));
+            points.add(new LeakVerdict.Point(1_700_000_000_000L + Math.round(x * SPAN_MS),
+                    Math.round(bytesAt.applyAsDouble(x))));
         }
-        return LeakVerdict.analyze(t, b);
+        return points;
     }
 
     @Test
@@ -76,6 +81,29 @@ class LeakVerdictTest {
         Random random = new Random(7);
         Result r = series(x -> Math.min(x / 0.08, 1) * 16_000_000 + random.nextInt(100_000));
         assertThat(r.kind()).isEqualTo(Kind.STARTUP);
+    }
+
+    /**
+     * The startup block allocated in the clock tick the session started in is already in the
+     * first point: alone the series is flat (nothing to classify), judged from the process's
+     * start it is the startup step it was. Grown the same way, a leak stays linear and a
+     * queue bounded.
+     */
+    @Test
+    void aSeriesFromTheProcessStartBeginsWithNothingRetained() {
+        List<LeakVerdict.Point> flat = points(x -> 1_048_576);
+        assertThat(LeakVerdict.analyze(flat).kind()).isEqualTo(Kind.NOISE);
+        List<LeakVerdict.Point> judged = LeakVerdict.fromProcessStart(flat);
+        assertThat(judged).hasSize(POINTS + 1);
+        assertThat(judged.get(0).bytes()).isZero();
+        assertThat(judged.get(1).tMillis() - judged.get(0).tMillis()).isEqualTo(flat.get(1).tMillis() - flat.get(0).tMillis());
+        assertThat(LeakVerdict.analyze(judged).kind()).isEqualTo(Kind.STARTUP);
+
+        assertThat(LeakVerdict.analyze(LeakVerdict.fromProcessStart(points(x -> 4096 + 6_000_000 * x))).kind())
+                .isEqualTo(Kind.LINEAR);
+        assertThat(LeakVerdict.analyze(LeakVerdict.fromProcessStart(points(x -> Math.min(x / 0.4, 1) * 8_000_000)))
+                .kind()).isEqualTo(Kind.BOUNDED);
+        assertThat(LeakVerdict.fromProcessStart(List.of())).isEmpty();
     }
 
     @Test
