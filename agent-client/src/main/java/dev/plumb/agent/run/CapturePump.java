@@ -37,6 +37,14 @@ public final class CapturePump implements Runnable {
     private long droppedSamples;
     private final SampleThinner thinner = new SampleThinner();
     private IOException failure;
+    /** Batched reading (see {@link #readInBatches}): the interval, 0 = hand on every byte at once. */
+    private long batchNanos;
+    /** Batched reading: the reader is taking a batch, the bytes up to {@link #batchEnd}. */
+    private boolean inBatch;
+    /** Batched reading: where the writer was when the current batch was handed to the reader. */
+    private long batchEnd;
+    /** Batched reading: when the reader may take the next batch, however small. */
+    private long nextBatchAt;
 
     /**
      * @param maxBytes how far the consumer may lag behind: past it the pump stops reading, so
@@ -100,7 +108,9 @@ public final class CapturePump implements Runnable {
                 synchronized (progress) {
                     written += bytes;
                     droppedSamples = thinner.dropped();
-                    progress.notifyAll();
+                    if (batchNanos == 0 || readable(consumed)) {
+                        progress.notifyAll(); // batched: a reader in the middle of an interval sleeps on
+                    }
                     // Full mode never drops: the pump stops reading, so the library's sends block
                     // and the program waits. Sampled mode drops samples instead (above).
                     while (written - consumed >= maxBytes && !abandoned && !thinsSamples()) {
@@ -230,9 +240,20 @@ public final class CapturePump implements Runnable {
     /** Bytes readable after {@code position}; 0 means the stream is over. */
     private long awaitData(long position) throws IOException {
         synchronized (progress) {
-            while (written <= position && !finished) {
+            if (inBatch && position >= batchEnd) {
+                inBatch = false; // the batch is read: the next one waits its interval
+                nextBatchAt = System.nanoTime() + batchNanos;
+            }
+            while (!finished && !readable(position)) {
                 try {
-                    progress.wait();
+                    // batched: the writer wakes the reader only once a batch is ready, so it sleeps
+                    // to the end of the interval itself; after that, until the next write
+                    long waitNanos = batchNanos == 0 ? 0 : nextBatchAt - System.nanoTime();
+                    if (waitNanos > 0) {
+                        progress.wait(Math.max(1, waitNanos / 1_000_000));
+                    } else {
+                        progress.wait();
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while waiting for capture data", e);
@@ -241,8 +262,47 @@ public final class CapturePump implements Runnable {
             if (written <= position && failure != null) {
                 throw new IOException("capture stream broke off: " + failure.getMessage(), failure);
             }
-            return written - position;
+            if (batchNanos > 0 && !finished && !inBatch) {
+                inBatch = true;
+                batchEnd = written;
+            }
+            return (inBatch ? batchEnd : written) - position;
         }
+    }
+
+    /**
+     * Sampled mode: the reader gets what arrived in batches — once {@code interval} passed since
+     * it finished the last batch, once {@link #BATCH_BYTES} (or half the spool limit, if less)
+     * are waiting, or once the stream ended — instead of waking for every chunk the library
+     * sends. An always-on profiler then decodes, symbolizes and ships in a few bursts on its
+     * idle-class threads, and the program's first moments are not spent next to the agent
+     * setting up its shipper ({@link ProfiledRun}, docs/RATIONALE.md). Call before the reader
+     * starts.
+     */
+    public CapturePump readInBatches(java.time.Duration interval) {
+        synchronized (progress) {
+            batchNanos = interval.toNanos();
+            nextBatchAt = System.nanoTime() + batchNanos;
+        }
+        return this;
+    }
+
+    /** Batched reading: a batch is ready however long the interval, once this much is waiting. */
+    static final long BATCH_BYTES = 8L << 20;
+
+    /** Blocks until the reader has something to read at the start of the stream (a batch), or the stream ended. */
+    public void awaitFirstBatch() throws IOException {
+        awaitData(0);
+    }
+
+    /** Whether the reader at {@code position} may read now (called holding {@code progress}). */
+    private boolean readable(long position) {
+        if (written <= position) {
+            return false;
+        }
+        // half the spool limit at most: a batch must never make a sampled stream drop samples
+        long full = Math.min(BATCH_BYTES, Math.max(1, maxBytes / 2));
+        return batchNanos == 0 || inBatch || written - position >= full || System.nanoTime() >= nextBatchAt;
     }
 
     /** Deletes the spool file once the consumer is done with it. */

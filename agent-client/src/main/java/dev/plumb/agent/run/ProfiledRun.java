@@ -78,6 +78,11 @@ public final class ProfiledRun {
     public static final long DEFAULT_SPOOL_LIMIT_BYTES = 1L << 30;
     private long spoolLimitBytes = DEFAULT_SPOOL_LIMIT_BYTES;
 
+    /**
+     * Sampled mode decodes what the pump spooled in batches this far apart
+     * ({@link CapturePump#readInBatches}); full mode follows the pump closely.
+     */
+    static final Duration SAMPLED_DECODE_INTERVAL = Duration.ofSeconds(1);
     private boolean yieldCpu;
     /** Starts the decoding threads, so they take its priority (lowered in sampled mode), not the acceptor's. */
     private ExecutorService decoderStarter;
@@ -99,15 +104,19 @@ public final class ProfiledRun {
     }
 
     /**
-     * What the gatherer cannot take by the flush timeout after the command exited is saved as a
-     * recording in this directory (for `plumb upload`) instead of being dropped.
+     * Sampled mode: before the program starts, warms up the pump ({@link PumpWarmUp}) and lowers
+     * the agent's CPU priority ({@link YieldToProgram}); while it runs, decodes in batches
+     * ({@link #SAMPLED_DECODE_INTERVAL}).
      */
-    /** Lowers the agent's CPU priority before the program starts (sampled mode; see {@link YieldToProgram}). */
     public ProfiledRun yieldCpuToProgram(boolean yield) {
         this.yieldCpu = yield;
         return this;
     }
 
+    /**
+     * What the gatherer cannot take by the flush timeout after the command exited is saved as a
+     * recording in this directory (for `plumb upload`) instead of being dropped.
+     */
     public ProfiledRun saveUndeliveredTo(Path directory) {
         this.fallbackDir = directory;
         return this;
@@ -207,7 +216,10 @@ public final class ProfiledRun {
 
             prepareAccepting();
             if (yieldCpu) {
+                long warmUntil = System.nanoTime() + PumpWarmUp.BUDGET.toNanos();
+                PumpWarmUp.run(warmUntil);
                 yieldBeforeStart(acceptorThreadId.join());
+                PumpWarmUp.awaitIdleCompilers(warmUntil); // what moving the threads made hot
             }
             Process process = start(library, socketPath);
             int exit = process.waitFor();
@@ -329,6 +341,9 @@ public final class ProfiledRun {
      */
     private void startCapture(SocketChannel channel) throws IOException {
         CapturePump pump = new CapturePump(channel, spoolFile(connections.size()), spoolLimitBytes);
+        if (yieldCpu) {
+            pump.readInBatches(SAMPLED_DECODE_INTERVAL);
+        }
         Thread pumpThread = daemon(pump, "plumb-pump");
         pumpThread.start();
         CaptureConnection connection = new CaptureConnection(channel, pumpThread, pump, new CompletableFuture<>());
@@ -347,6 +362,9 @@ public final class ProfiledRun {
         @Override
         public void run() {
             try {
+                if (yieldCpu) {
+                    connection.spool().awaitFirstBatch(); // set up when there is a batch to decode
+                }
                 SessionShipper shipper = new SessionShipper(gatherer, labels,
                         fallbackDir == null ? null : ProfiledRun.this::fallback, condenseAfter);
                 shippers.add(shipper);
@@ -354,7 +372,7 @@ public final class ProfiledRun {
                 Thread processor = daemon(() -> process(pump, shipper), "plumb-capture");
                 processor.start();
                 connection.decoding().complete(new Decoding(shipper, processor));
-            } catch (RuntimeException | Error e) {
+            } catch (IOException | RuntimeException | Error e) {
                 err.println("plumb: cannot decode a capture stream: " + rootMessage(e));
                 connection.spool().abandon(); // nobody will decode it: drain, so the program never blocks
                 connection.decoding().completeExceptionally(e);

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -149,5 +150,60 @@ class CapturePumpTest {
         assertThat(kept.frees).isEqualTo(100_000);
         assertThat(pump.droppedSamples()).isZero();
         assertThat(maxLag[0]).as("the pump waited at the limit (plus one read chunk)").isLessThanOrEqualTo(limit + 1024 * 1024);
+    }
+
+    /**
+     * Batched reading (sampled mode): a reader that caught up gets nothing more until the
+     * interval passed, then everything that arrived, in order; the end of the stream and
+     * {@link CapturePump#BATCH_BYTES} waiting both end a wait early.
+     */
+    @Test
+    void aBatchedReaderTakesWhatArrivedOncePerIntervalAndEverythingAtTheEnd() throws Exception {
+        Duration interval = Duration.ofMillis(400);
+        Pipe pipe = Pipe.open();
+        CapturePump pump = new CapturePump(pipe.source(), dir.resolve("b.raw"), 1L << 30).readInBatches(interval);
+        Thread pumpThread = new Thread(pump);
+        pumpThread.start();
+        var sink = pipe.sink();
+        sink.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        try (InputStream in = pump.reader()) {
+            long start = System.nanoTime();
+            pump.awaitFirstBatch();
+            assertThat(System.nanoTime() - start).as("the first batch waits its interval")
+                    .isGreaterThanOrEqualTo(interval.toNanos() - 50_000_000L);
+            assertThat(in.readNBytes(3)).containsExactly(1, 2, 3);
+
+            sink.write(ByteBuffer.wrap(new byte[] {4, 5}));
+            start = System.nanoTime();
+            assertThat(in.readNBytes(2)).containsExactly(4, 5);
+            assertThat(System.nanoTime() - start).as("caught up, the next batch waits its interval again")
+                    .isGreaterThanOrEqualTo(interval.toNanos() - 50_000_000L);
+
+            sink.write(ByteBuffer.wrap(new byte[] {6}));
+            sink.close();
+            assertThat(in.readAllBytes()).as("the end hands on the rest").containsExactly(6);
+        }
+        pumpThread.join(10_000);
+
+        Pipe big = Pipe.open();
+        CapturePump bulk = new CapturePump(big.source(), dir.resolve("big.raw"), 1L << 30)
+                .readInBatches(Duration.ofMinutes(10));
+        Thread bulkThread = new Thread(bulk);
+        bulkThread.start();
+        byte[] stream = new byte[(int) CapturePump.BATCH_BYTES + 4096];
+        CompletableFuture<Void> writer = write(big, stream);
+        try (InputStream in = bulk.reader()) {
+            CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return in.read(new byte[16]);
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(first.get(60, TimeUnit.SECONDS)).as("a full batch does not wait ten minutes").isPositive();
+            assertThat(in.readAllBytes()).hasSize(stream.length - 16);
+        }
+        writer.get(60, TimeUnit.SECONDS);
+        bulkThread.join(10_000);
     }
 }
