@@ -32,7 +32,7 @@ public final class ProfileOptions {
     @Option(names = "--mode", paramLabel = "full|sampled", defaultValue = "full",
             description = {"full: every allocation and free, lossless; the program waits if the agent falls behind (default).",
                     "sampled: Poisson sampling by bytes, each sample weighted; for always-on production use"
-                            + " (the agent then runs at nice 10, so the program keeps its CPU)."})
+                            + " (the agent then uses only CPU the program leaves idle, and decodes once a second)."})
     String mode;
 
     @Option(names = "--sample-bytes", paramLabel = "BYTES", defaultValue = "524288",
