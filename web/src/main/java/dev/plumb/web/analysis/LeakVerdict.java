@@ -89,7 +89,7 @@ public final class LeakVerdict {
      * is a fact, not a guess; a window that starts later has no such baseline and is judged as
      * it is.
      */
-    public static List<Point> fromProcessStart(List<Point> series) {
+    static List<Point> fromProcessStart(List<Point> series) {
         if (series.size() < 2) {
             return series;
         }
@@ -98,6 +98,14 @@ public final class LeakVerdict {
         withStart.add(new Point(series.get(0).tMillis() - step, 0));
         withStart.addAll(series);
         return withStart;
+    }
+
+    /**
+     * {@link #analyze(List)} of a series that, when {@code startsWithProcess}, begins at its
+     * process's start and is judged {@link #fromProcessStart from it}.
+     */
+    public static Result analyze(List<Point> series, boolean startsWithProcess) {
+        return analyze(startsWithProcess ? fromProcessStart(series) : series);
     }
 
     public static Result analyze(List<Point> series) {

@@ -50,8 +50,7 @@ public class LeakReportQuery {
             for (int i = 0; i < seriesPoints; i++) {
                 points.add(new LeakVerdict.Point(window.pointUs(i, seriesPoints) / 1000, values[i]));
             }
-            reports.add(new LeakReport(g, List.copyOf(points),
-                    LeakVerdict.analyze(fromProcessStart ? LeakVerdict.fromProcessStart(points) : points)));
+            reports.add(new LeakReport(g, List.copyOf(points), LeakVerdict.analyze(points, fromProcessStart)));
         }
         if (byGrowth) {
             // fastest growing first among the largest GROWTH_CANDIDATES groups

@@ -43,9 +43,7 @@ public class SessionVerdictQuery {
             for (MemoryPoint p : memory.memory(session.id(), judged, POINTS)) {
                 points.add(new LeakVerdict.Point(p.tMillis(), p.heapBytes()));
             }
-            boolean fromProcessStart = judged.startUs() == range.startUs();
-            return new SessionVerdict(session, judged,
-                    LeakVerdict.analyze(fromProcessStart ? LeakVerdict.fromProcessStart(points) : points));
+            return new SessionVerdict(session, judged, LeakVerdict.analyze(points, judged.startUs() == range.startUs()));
         });
     }
 }

@@ -99,10 +99,11 @@ class LeakVerdictTest {
         assertThat(judged.get(1).tMillis() - judged.get(0).tMillis()).isEqualTo(flat.get(1).tMillis() - flat.get(0).tMillis());
         assertThat(LeakVerdict.analyze(judged).kind()).isEqualTo(Kind.STARTUP);
 
-        assertThat(LeakVerdict.analyze(LeakVerdict.fromProcessStart(points(x -> 4096 + 6_000_000 * x))).kind())
+        assertThat(LeakVerdict.analyze(flat, true).kind()).isEqualTo(Kind.STARTUP);
+        assertThat(LeakVerdict.analyze(points(x -> 4096 + 6_000_000 * x), true).kind())
                 .isEqualTo(Kind.LINEAR);
-        assertThat(LeakVerdict.analyze(LeakVerdict.fromProcessStart(points(x -> Math.min(x / 0.4, 1) * 8_000_000)))
-                .kind()).isEqualTo(Kind.BOUNDED);
+        assertThat(LeakVerdict.analyze(points(x -> Math.min(x / 0.4, 1) * 8_000_000), true).kind())
+                .isEqualTo(Kind.BOUNDED);
         assertThat(LeakVerdict.fromProcessStart(List.of())).isEmpty();
     }
 
