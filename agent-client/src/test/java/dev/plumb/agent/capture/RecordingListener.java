@@ -5,12 +5,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Test listener: keeps every record, in order. */
-final class RecordingListener implements CaptureListener {
+/** Test listener: keeps every record, in order (also used by other packages' tests). */
+public final class RecordingListener implements CaptureListener {
     record Hello(int pid, String exe, long startedAtMicros) {
     }
 
-    record Alloc(long atMicros, long address, long size, int stackId, int threadId, double weight) {
+    public record Alloc(long atMicros, long address, long size, int stackId, int threadId, double weight) {
     }
 
     record Toggle(long atMicros, boolean recording) {
@@ -22,14 +22,14 @@ final class RecordingListener implements CaptureListener {
     final List<Hello> hellos = new ArrayList<>();
     final List<ModuleInfo> modules = new ArrayList<>();
     final Map<Integer, long[]> stacks = new HashMap<>();
-    final List<Alloc> allocs = new ArrayList<>();
+    public final List<Alloc> allocs = new ArrayList<>();
     final List<Free> frees = new ArrayList<>();
     final List<Long> ends = new ArrayList<>();
     final List<CaptureOptions> options = new ArrayList<>();
     final List<Toggle> toggles = new ArrayList<>();
     final List<CaptureCounters> counters = new ArrayList<>();
-    /** Record tags in stream order. */
-    final StringBuilder tags = new StringBuilder();
+    /** Record tags in stream order; ALLOC and SAMPLE are both 'A'. */
+    public final StringBuilder tags = new StringBuilder();
 
     @Override
     public void onHello(int pid, String exe, long startedAtMicros) {

@@ -2,11 +2,8 @@ package dev.plumb.agent.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.plumb.agent.capture.CaptureCounters;
-import dev.plumb.agent.capture.CaptureListener;
-import dev.plumb.agent.capture.CaptureOptions;
 import dev.plumb.agent.capture.CaptureReader;
-import dev.plumb.agent.capture.ModuleInfo;
+import dev.plumb.agent.capture.RecordingListener;
 import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
@@ -21,55 +18,10 @@ class PumpWarmUpTest {
     /** The warm-up must exercise what a real stream holds: the decoder reads it as one, every kind in order. */
     @Test
     void theWarmUpStreamIsASampledStreamTheDecoderAccepts() throws Exception {
-        StringBuilder tags = new StringBuilder();
-        CaptureListener listener = new CaptureListener() {
-            @Override
-            public void onHello(int pid, String exe, long startedAtMicros) {
-                tags.append('H');
-            }
-
-            @Override
-            public void onOptions(CaptureOptions options) {
-                tags.append('O');
-            }
-
-            @Override
-            public void onModule(ModuleInfo module) {
-                tags.append('M');
-            }
-
-            @Override
-            public void onStack(int nativeStackId, long[] returnAddresses) {
-                tags.append('S');
-            }
-
-            @Override
-            public void onAlloc(long atMicros, long address, long size, int nativeStackId, int threadId, double weight) {
-                tags.append('P');
-            }
-
-            @Override
-            public void onFree(long atMicros, long address) {
-                tags.append('F');
-            }
-
-            @Override
-            public void onToggle(long atMicros, boolean recording) {
-                tags.append('T');
-            }
-
-            @Override
-            public void onCounters(long atMicros, CaptureCounters counters) {
-                tags.append('K');
-            }
-
-            @Override
-            public void onEnd(long atMicros) {
-                tags.append('E');
-            }
-        };
+        RecordingListener listener = new RecordingListener();
         new CaptureReader(new ByteArrayInputStream(bytes(PumpWarmUp.sampledStream(4))), listener).run();
-        assertThat(tags.toString()).isEqualTo("HOMS" + "PFPFPF" + "T" + "PF" + "KE");
+        assertThat(listener.tags.toString()).isEqualTo("HOMS" + "AFAFAF" + "T" + "AF" + "KE");
+        assertThat(listener.allocs).allSatisfy(a -> assertThat(a.weight()).as("SAMPLE records").isGreaterThan(1));
     }
 
     @Test
