@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -31,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs a command with the capture library preloaded. The library connects back over a Unix
@@ -54,6 +56,8 @@ public final class ProfiledRun {
     private Path fallbackDir;
     private RecordingServer fallbackRecorder;
     private Path fallbackFile;
+    /** Allocated before the program starts, for the first connection's pump (see CapturePump.Buffers). */
+    private final AtomicReference<CapturePump.Buffers> firstPumpBuffers = new AtomicReference<>();
 
     /**
      * One profiled process: its socket copied to a spool file by the pump, and the decoding
@@ -340,7 +344,8 @@ public final class ProfiledRun {
      * call site the first time costs milliseconds of the acceptor's CPU, while the program runs.
      */
     private void startCapture(SocketChannel channel) throws IOException {
-        CapturePump pump = new CapturePump(channel, spoolFile(connections.size()), spoolLimitBytes);
+        CapturePump pump = new CapturePump(channel, spoolFile(connections.size()), spoolLimitBytes,
+                firstPumpBuffers.getAndSet(null));
         if (yieldCpu) {
             pump.readInBatches(SAMPLED_DECODE_INTERVAL);
         }
@@ -391,6 +396,8 @@ public final class ProfiledRun {
     private void prepareAccepting() throws IOException {
         spoolFile(0);
         CapturePump.prepare(workDir);
+        rehearseConnection(workDir);
+        firstPumpBuffers.set(new CapturePump.Buffers());
         try {
             java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
             for (Class<?> c : List.of(CaptureConnection.class, Decoding.class, StartDecoding.class, CompletableFuture.class)) {
@@ -398,6 +405,40 @@ public final class ProfiledRun {
             }
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e); // our own classes and a public one
+        }
+    }
+
+    /**
+     * One connection over a throwaway socket, handled the way acceptLoop and a pump handle one
+     * (non-blocking accept, then blocking reads to the end): the first real connection otherwise
+     * loaded and linked SocketChannelImpl and its natives on the acceptor while the program ran.
+     */
+    private static void rehearseConnection(Path dir) {
+        Path path = dir.resolve("rehearsal.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(path));
+            server.configureBlocking(false);
+            try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(path));
+                 SocketChannel accepted = server.accept()) {
+                if (accepted == null) {
+                    return; // a connected Unix socket is queued at once; nothing to rehearse otherwise
+                }
+                accepted.configureBlocking(true);
+                client.write(ByteBuffer.wrap(new byte[] {'H'}));
+                client.shutdownOutput();
+                ByteBuffer in = ByteBuffer.allocateDirect(16);
+                while (accepted.read(in) >= 0) {
+                    in.clear();
+                }
+            }
+        } catch (IOException e) {
+            // only a warm-up: the real connection does the same work later, nothing is lost
+        } finally {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
+                // the run's directory is removed with whatever is left in it
+            }
         }
     }
 

@@ -62,6 +62,34 @@ class CapturePumpTest {
     }
 
     @Test
+    void aPumpGivenItsBuffersCopiesThroughThem() throws Exception {
+        CapturePump.Buffers prepared = new CapturePump.Buffers();
+        byte[] stream = new byte[300 * 1024];
+        for (int i = 0; i < stream.length; i++) {
+            stream[i] = (byte) (i % 241);
+        }
+        Pipe pipe = Pipe.open();
+        CapturePump pump = new CapturePump(pipe.source(), dir.resolve("b.raw"), 1L << 30, prepared);
+        Thread pumpThread = new Thread(pump);
+        pumpThread.start();
+        try (var sink = pipe.sink()) {
+            ByteBuffer all = ByteBuffer.wrap(stream);
+            while (all.hasRemaining()) {
+                sink.write(all);
+            }
+        }
+        pumpThread.join(10_000);
+        assertThat(pumpThread.isAlive()).isFalse();
+        assertThat(Files.readAllBytes(dir.resolve("b.raw"))).isEqualTo(stream);
+        ByteBuffer read = prepared.read();
+        boolean used = false;
+        for (int i = 0; i < read.capacity() && !used; i++) {
+            used = read.get(i) != 0;
+        }
+        assertThat(used).as("the stream went through the prepared (zeroed) read buffer").isTrue();
+    }
+
+    @Test
     void anAbandonedPumpDrainsWithoutBlocking() throws Exception {
         Pipe pipe = Pipe.open();
         CapturePump pump = new CapturePump(pipe.source(), dir.resolve("d.raw"), 1024);
