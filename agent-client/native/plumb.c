@@ -988,16 +988,37 @@ static double sample_weight(size_t size) {
     return 1.0 / (-expm1(-s / (double)sample_bytes));
 }
 
-/* Bounded set of sampled live addresses (so only their frees are sent). 64-byte buckets of 7
- * keys with a spin lock, plus an 8 KiB bitmap of non-empty buckets that stays in cache: a free
- * reads one bit and, in the common case of an empty bucket, touches nothing else and takes no
- * lock. A full bucket drops the sample (counted), never a free. */
+/*
+ * Bounded set of sampled live addresses (so only their frees are sent). An address's 16-bit
+ * hash index i has a bit in an 8 KiB bitmap, set while any live address with that index is in
+ * the set: a free reads that bit and, in the common case of a clear bit, touches nothing else
+ * and takes no lock. The addresses themselves live in two levels of 64-byte buckets of 7:
+ *  - the first level has one bucket per bitmap word (1,024 buckets, 64 KiB), so a program's few
+ *    hundred live samples stay in memory that is small, warm in cache, and touched in a few
+ *    pages;
+ *  - a full first-level bucket spills into the second level, one bucket per index (65,536
+ *    buckets, 4 MiB, touched only by spills).
+ * First-level bucket s's spin lock guards everything about the indices of bitmap word s (s =
+ * i / 64): its own keys, their 64 second-level buckets and the word's bits. So a bit is
+ * cleared only when, under that lock, no address of its index is left in either level. A
+ * sample that finds both of its buckets full is not taken (counted), never a free.
+ * Why two levels: the set was one 4 MiB table on transparent huge pages; hashing spread the
+ * first samples over it, so both huge pages were faulted in and zeroed at once — 0.4 ms
+ * mostly, and 5-12 ms in one run of three on a VM whose host had taken back the free huge pages
+ * (single-threaded rdtsc around the insert). See docs/RATIONALE.md.
+ */
 #define SS_BITS 16
 #define SS_BUCKETS (1u << SS_BITS)
 #define SS_WAYS 7
-struct ss_bucket { uint32_t lock; uint32_t count; uintptr_t keys[SS_WAYS]; };
-struct addr_set { uint64_t *nonempty; struct ss_bucket *buckets; };
-static struct addr_set sampled_set; /* sampled mode only; 4 MiB + 8 KiB mmap'd */
+#define SS_FIRST (SS_BUCKETS / 64) /* one first-level bucket per bitmap word */
+struct ss_bucket { uint32_t lock; uint16_t count; uint16_t spilled; uintptr_t keys[SS_WAYS]; };
+struct addr_set {
+    uint64_t *nonempty;        /* the bitmap: bit i = an address of index i is in the set */
+    struct ss_bucket *first;   /* SS_FIRST buckets, with the locks; `spilled` counts a bucket's
+                                  addresses in the second level */
+    struct ss_bucket *second;  /* SS_BUCKETS buckets (their lock and spilled fields unused) */
+};
+static struct addr_set sampled_set; /* sampled mode only */
 static struct addr_set mmap_set;    /* full mode with PLUMB_TRACK_MMAP: live anonymous mappings */
 
 static uint32_t ss_index(const void *p) {
@@ -1009,24 +1030,42 @@ static void ss_lock(struct ss_bucket *b) {
 }
 static void ss_unlock(struct ss_bucket *b) { __atomic_store_n(&b->lock, 0, __ATOMIC_RELEASE); }
 
+/* Caller holds the lock: appends p to b if there is room. */
+static int ss_put(struct ss_bucket *b, const void *p) {
+    if (b->count >= SS_WAYS) return 0;
+    b->keys[b->count++] = (uintptr_t)p;
+    return 1;
+}
+
+/* Caller holds the lock: takes p out of b if it is there. */
+static int ss_take(struct ss_bucket *b, const void *p) {
+    for (uint32_t k = 0; k < b->count; k++) {
+        if (b->keys[k] == (uintptr_t)p) {
+            b->keys[k] = b->keys[--b->count];
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int ss_insert(struct addr_set *set, const void *p) {
-    if (!set->buckets) return 0;
+    if (!set->first) return 0;
     uint32_t i = ss_index(p);
-    struct ss_bucket *b = &set->buckets[i];
-    int ok = 0;
-    ss_lock(b);
-    if (b->count < SS_WAYS) {
-        b->keys[b->count++] = (uintptr_t)p;
-        __atomic_fetch_or(&set->nonempty[i >> 6], 1ull << (i & 63), __ATOMIC_RELEASE);
+    struct ss_bucket *f = &set->first[i >> 6];
+    ss_lock(f);
+    int ok = ss_put(f, p);
+    if (!ok && f->spilled < UINT16_MAX && ss_put(&set->second[i], p)) {
+        f->spilled++;
         ok = 1;
     }
-    ss_unlock(b);
+    if (ok) __atomic_fetch_or(&set->nonempty[i >> 6], 1ull << (i & 63), __ATOMIC_RELEASE);
+    ss_unlock(f);
     return ok;
 }
 
 /* Cheap pre-check without the lock: can p be in the set? */
 static inline int ss_maybe(const struct addr_set *set, const void *p) {
-    if (!set->buckets) return 0;
+    if (!set->first) return 0;
     uint32_t i = ss_index(p);
     return (__atomic_load_n(&set->nonempty[i >> 6], __ATOMIC_ACQUIRE) >> (i & 63)) & 1;
 }
@@ -1034,19 +1073,19 @@ static inline int ss_maybe(const struct addr_set *set, const void *p) {
 static int ss_remove(struct addr_set *set, const void *p) {
     if (!ss_maybe(set, p)) return 0;
     uint32_t i = ss_index(p);
-    struct ss_bucket *b = &set->buckets[i];
-    int found = 0;
-    ss_lock(b);
-    for (uint32_t k = 0; k < b->count; k++) {
-        if (b->keys[k] == (uintptr_t)p) {
-            b->keys[k] = b->keys[--b->count];
-            if (b->count == 0)
-                __atomic_fetch_and(&set->nonempty[i >> 6], ~(1ull << (i & 63)), __ATOMIC_RELEASE);
-            found = 1;
-            break;
-        }
+    struct ss_bucket *f = &set->first[i >> 6];
+    ss_lock(f);
+    int found = ss_take(f, p);
+    if (!found && f->spilled > 0 && ss_take(&set->second[i], p)) {
+        f->spilled--;
+        found = 1;
     }
-    ss_unlock(b);
+    if (found) { /* the bit stays while another address of index i is left in either level */
+        int left = f->spilled > 0 && set->second[i].count > 0;
+        for (uint32_t k = 0; k < f->count && !left; k++) left = ss_index((const void *)f->keys[k]) == i;
+        if (!left) __atomic_fetch_and(&set->nonempty[i >> 6], ~(1ull << (i & 63)), __ATOMIC_RELEASE);
+    }
+    ss_unlock(f);
     return found;
 }
 
@@ -1118,8 +1157,8 @@ static void record_alloc_with(struct stack *st, const void *addr, size_t size) {
 
 static void record_alloc(const void *addr, size_t size) {
     struct stack st;
-    /* the sample's bucket is a cache miss (the set is 4 MiB): start it now, the unwind hides it */
-    if (mode == MODE_SAMPLED && sampled_set.buckets) __builtin_prefetch(&sampled_set.buckets[ss_index(addr)], 1, 3);
+    /* the sample's bucket may be a cache miss: start it now, the unwind hides it */
+    if (mode == MODE_SAMPLED && sampled_set.first) __builtin_prefetch(&sampled_set.first[ss_index(addr) >> 6], 1, 3);
     capture(&st);
     record_alloc_with(&st, addr, size);
 }
@@ -2012,28 +2051,11 @@ static void *map_anon(size_t bytes) {
     return p == MAP_FAILED ? NULL : p;
 }
 
-/* A table read at random addresses (the sampled set): 2 MiB-aligned and marked for
- * transparent huge pages, so that it costs two page faults and TLB entries instead of one per
- * 4 KiB page touched (a thousand faults over the first samples). Without THP it is plain
- * pages, touched as used. */
-#define HUGE_PAGE (2u << 20)
-static void *map_huge(size_t bytes) {
-    size_t span = bytes + HUGE_PAGE;
-    unsigned char *raw = map_anon(span);
-    if (!raw) return NULL;
-    uintptr_t start = ((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-    size_t head = start - (uintptr_t)raw;
-    if (real_munmap) {
-        if (head) real_munmap(raw, head);
-        if (span - head - bytes) real_munmap((void *)(start + bytes), span - head - bytes);
-    }
-    madvise((void *)start, bytes, MADV_HUGEPAGE); /* advice only: EINVAL without THP is fine */
-    return (void *)start;
-}
-
 static void init_set(struct addr_set *set) {
     set->nonempty = map_anon(SS_BUCKETS / 8);
-    set->buckets = set->nonempty ? map_huge(SS_BUCKETS * sizeof(struct ss_bucket)) : NULL;
+    set->first = map_anon(SS_FIRST * sizeof(struct ss_bucket));
+    set->second = map_anon(SS_BUCKETS * sizeof(struct ss_bucket));
+    if (!set->nonempty || !set->first || !set->second) set->first = NULL; /* no set: nothing sampled */
 }
 
 __attribute__((constructor)) static void plumb_init(void) {
@@ -2108,7 +2130,7 @@ __attribute__((constructor)) static void plumb_init(void) {
     if (socket_fd() >= 0) flush_sync_locked();
     if (socket_fd() >= 0) __atomic_store_n(&connected, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&lock);
-    if (mode == MODE_SAMPLED && sampled_set.buckets && __atomic_load_n(&connected, __ATOMIC_RELAXED))
+    if (mode == MODE_SAMPLED && sampled_set.first && __atomic_load_n(&connected, __ATOMIC_RELAXED))
         __atomic_store_n(&sampled_bits, sampled_set.nonempty, __ATOMIC_RELEASE);
 
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);

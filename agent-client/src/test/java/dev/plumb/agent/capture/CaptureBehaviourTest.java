@@ -83,6 +83,31 @@ class CaptureBehaviourTest {
         assertThat(ev.counters.get(0).droppedSamples()).isZero();
     }
 
+    /**
+     * 100,000 samples alive at once (every allocation is a sample at PLUMB_SAMPLE_BYTES=1), more
+     * than the sampled set's first level holds: none may be dropped, and every one's FREE must
+     * come (the fast path of free skips addresses whose bit is clear: a bit cleared while a
+     * sample of it was still alive would lose that free, a false leak).
+     */
+    @Test
+    void sampledSetHoldsManyLiveSamplesAndLosesNoFree() throws Exception {
+        Path exe = Fixtures.build(tmp, "many_live", "-O1", "-pthread");
+        CaptureHarness.Result r = CaptureHarness.run(tmp, List.of(exe.toString()),
+                Map.of("PLUMB_MODE", "sampled", "PLUMB_SAMPLE_BYTES", "1"));
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.stdout()).isEqualTo("many_live: live=100000 freed=100000\n");
+        RecordingListener ev = r.events();
+        var sym = CaptureIntegrationTest.symbolizer(ev);
+        long kept = ev.allocs.stream()
+                .filter(a -> CaptureIntegrationTest.innermost(sym, ev, a).function().equals("keep_block")).count();
+        assertThat(kept).isEqualTo(100_000);
+        assertThat(ev.counters.get(0).droppedSamples()).isZero();
+        // liveAllocations fails on a FREE without its SAMPLE or a SAMPLE of an address still alive
+        Map<Long, Alloc> live = liveAllocations(ev);
+        assertThat(live.values()).as("every kept block's FREE was sent")
+                .noneMatch(a -> CaptureIntegrationTest.innermost(sym, ev, a).function().equals("keep_block"));
+    }
+
     @Test
     void startDisabledThenSigusr1TogglesRecordingAndFreezesLeaks() throws Exception {
         Path exe = Fixtures.build(tmp, "toggle", "-O1");
