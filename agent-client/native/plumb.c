@@ -1003,9 +1003,9 @@ static double sample_weight(size_t size) {
  * cleared only when, under that lock, no address of its index is left in either level. A
  * sample that finds both of its buckets full is not taken (counted), never a free.
  * Why two levels: the set was one 4 MiB table on transparent huge pages; hashing spread the
- * first samples over it, so both huge pages were faulted in and zeroed at once — 0.4 ms
- * mostly, and 5-12 ms in one run of three on a VM whose host had taken back the free huge pages
- * (single-threaded rdtsc around the insert). See docs/RATIONALE.md.
+ * first samples over it, so both huge pages were faulted in and zeroed at once: 0.4-0.8 ms a
+ * run mostly, and 3-13 ms in 6 runs of 18 on this project's VM (single-threaded rdtsc around
+ * the insert). See docs/RATIONALE.md.
  */
 #define SS_BITS 16
 #define SS_BUCKETS (1u << SS_BITS)
