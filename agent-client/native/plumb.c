@@ -1012,6 +1012,8 @@ static double sample_weight(size_t size) {
 #define SS_WAYS 7
 #define SS_FIRST (SS_BUCKETS / 64) /* one first-level bucket per bitmap word */
 struct ss_bucket { uint32_t lock; uint16_t count; uint16_t spilled; uintptr_t keys[SS_WAYS]; };
+/* `spilled` counts at most the 64 full second-level buckets of one bitmap word */
+_Static_assert(64 * SS_WAYS <= UINT16_MAX, "spilled must not overflow");
 struct addr_set {
     uint64_t *nonempty;        /* the bitmap: bit i = an address of index i is in the set */
     struct ss_bucket *first;   /* SS_FIRST buckets, with the locks; `spilled` counts a bucket's
@@ -1054,7 +1056,7 @@ static int ss_insert(struct addr_set *set, const void *p) {
     struct ss_bucket *f = &set->first[i >> 6];
     ss_lock(f);
     int ok = ss_put(f, p);
-    if (!ok && f->spilled < UINT16_MAX && ss_put(&set->second[i], p)) {
+    if (!ok && ss_put(&set->second[i], p)) {
         f->spilled++;
         ok = 1;
     }
